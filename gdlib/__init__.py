@@ -1,0 +1,1 @@
+"""gdlib: the small numpy library behind the book's chapters."""

@@ -1,0 +1,227 @@
+r"""Test objectives: value, gradient and Hessian, vectorised over leading axes.
+
+Every objective takes ``theta`` of shape ``(..., d)`` and returns ``f`` of shape ``(...)``,
+``grad`` of shape ``(..., d)`` and ``hess`` of shape ``(..., d, d)``, so one call evaluates a
+whole grid or many runs at once. Each carries its known minima, a box to plot, the kind of
+contour levels that show it well, and its formula in LaTeX.
+"""
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)   # eq=False: hashable by identity (for caching grids)
+class Objective:
+    """A differentiable test function ``f`` with its gradient and Hessian."""
+    name: str
+    dim: int
+    f: Callable
+    grad: Callable
+    hess: Callable
+    latex: str
+    minima: np.ndarray                  # (n, d): known minimisers (global first)
+    box: tuple                          # ((xmin, xmax), (ymin, ymax)) for 2-D, (xmin, xmax) for 1-D
+    levels: str = "linear"              # contour spacing that shows the landscape: "linear" or "log"
+    saddles: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    min_value: Optional[float] = None   # f at the global minimum, if bounded below
+
+    def __call__(self, theta):
+        return self.f(theta)
+
+    def __repr__(self):
+        return f"<Objective {self.name}: {self.latex}>"
+
+
+def _xy(theta):
+    theta = np.asarray(theta, dtype=float)
+    return theta[..., 0], theta[..., 1]
+
+
+def _hess2(hxx, hxy, hyy):
+    """Stack the entries of a symmetric 2x2 Hessian into shape (..., 2, 2)."""
+    hxx, hxy, hyy = np.broadcast_arrays(hxx, hxy, hyy)
+    return np.stack([np.stack([hxx, hxy], -1), np.stack([hxy, hyy], -1)], -2)
+
+
+# --- quadratics -------------------------------------------------------------------------
+
+def quadratic(A, b=None, name=None, box=None, latex=None):
+    r"""$f(\theta) = \tfrac12 \theta^\top A \theta - b^\top \theta$ with a symmetric matrix ``A``.
+
+    Gradient $A\theta - b$, Hessian $A$. If ``A`` is positive definite the minimiser is
+    $A^{-1}b$; if it is indefinite, $A^{-1}b$ is a saddle point (listed in ``saddles``).
+    """
+    A = np.array(A, dtype=float)
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        raise ValueError(f"A must be a square matrix, got shape {A.shape}")
+    if not np.allclose(A, A.T):
+        raise ValueError("A must be symmetric")
+    d = A.shape[0]
+    b = np.zeros(d) if b is None else np.array(b, dtype=float)
+    if b.shape != (d,):
+        raise ValueError(f"b must have shape ({d},) to match A, got {b.shape}")
+    eigs = np.linalg.eigvalsh(A)
+    critical = np.linalg.solve(A, b)[None, :] if np.all(eigs != 0) else np.empty((0, d))
+    positive = bool(np.all(eigs > 0))
+
+    def f(theta):
+        theta = np.asarray(theta, dtype=float)
+        return 0.5 * np.einsum("...i,ij,...j->...", theta, A, theta) - theta @ b
+
+    def grad(theta):
+        return np.asarray(theta, dtype=float) @ A - b       # A is symmetric: theta A = A theta
+
+    def hess(theta):
+        return np.broadcast_to(A, np.shape(theta)[:-1] + (d, d)).copy()
+
+    if latex is None:
+        latex = r"\tfrac12 \theta^\top A \theta - b^\top \theta"
+    if box is None and d == 2:
+        r = max(3.0, 2 * float(np.abs(critical).max(initial=0)))
+        box = ((-r, r), (-r, r))
+    return Objective(name or f"quadratic(d={d})", d, f, grad, hess, latex,
+                     minima=critical if positive else np.empty((0, d)), box=box,
+                     saddles=np.empty((0, d)) if positive else critical,
+                     min_value=float(f(critical[0])) if positive else None)
+
+
+bowl = quadratic(np.diag([2.0, 2.0]), name="bowl", box=((-3.5, 3.5), (-3.5, 3.5)), latex=r"x^2 + y^2")
+"""The isotropic bowl $x^2 + y^2$ (condition number 1)."""
+
+ill_conditioned = quadratic(np.diag([2.0, 100.0]), name="ill_conditioned", box=((-10, 10), (-3, 3)),
+                            latex=r"x^2 + 50\,y^2")
+"""The elongated valley $x^2 + 50 y^2$ (condition number 50)."""
+
+ellipsoid3d = quadratic(np.diag([2.0, 0.2, 4.0]), name="ellipsoid3d", latex=r"x^2 + 0.1\,y^2 + 2\,z^2")
+"""The 3-D quadratic $x^2 + 0.1 y^2 + 2 z^2$ (condition number 20)."""
+
+saddle = quadratic(np.diag([2.0, -2.0]), name="saddle", box=((-2, 2), (-2, 2)), latex=r"x^2 - y^2")
+"""The saddle $x^2 - y^2$: a critical point at the origin that is not a minimum."""
+
+
+# --- classic 2-D test functions ---------------------------------------------------------
+
+def _beale_f(theta):
+    x, y = _xy(theta)
+    return (1.5 - x + x * y) ** 2 + (2.25 - x + x * y ** 2) ** 2 + (2.625 - x + x * y ** 3) ** 2
+
+
+def _beale_grad(theta):
+    x, y = _xy(theta)
+    a1, a2, a3 = 1.5 - x + x * y, 2.25 - x + x * y ** 2, 2.625 - x + x * y ** 3
+    dx = 2 * a1 * (y - 1) + 2 * a2 * (y ** 2 - 1) + 2 * a3 * (y ** 3 - 1)
+    dy = 2 * a1 * x + 2 * a2 * (2 * x * y) + 2 * a3 * (3 * x * y ** 2)
+    return np.stack([dx, dy], -1)
+
+
+def _beale_hess(theta):
+    x, y = _xy(theta)
+    a1, a2, a3 = 1.5 - x + x * y, 2.25 - x + x * y ** 2, 2.625 - x + x * y ** 3
+    hxx = 2 * (y - 1) ** 2 + 2 * (y ** 2 - 1) ** 2 + 2 * (y ** 3 - 1) ** 2
+    hxy = (2 * ((y - 1) * x + a1) + 2 * ((y ** 2 - 1) * 2 * x * y + 2 * y * a2)
+           + 2 * ((y ** 3 - 1) * 3 * x * y ** 2 + 3 * y ** 2 * a3))
+    hyy = 2 * x ** 2 + 2 * ((2 * x * y) ** 2 + 2 * x * a2) + 2 * ((3 * x * y ** 2) ** 2 + 6 * x * y * a3)
+    return _hess2(hxx, hxy, hyy)
+
+
+beale = Objective(
+    "beale", 2, _beale_f, _beale_grad, _beale_hess,
+    latex=r"(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
+    minima=np.array([[3.0, 0.5]]), box=((-4.5, 4.5), (-4.5, 4.5)), levels="log", min_value=0.0)
+"""Beale's function: global minimum 0 at (3, 0.5), flat plateaus and steep walls."""
+
+
+def _rosenbrock_f(theta):
+    x, y = _xy(theta)
+    return (1 - x) ** 2 + 100 * (y - x ** 2) ** 2
+
+
+def _rosenbrock_grad(theta):
+    x, y = _xy(theta)
+    return np.stack([-2 * (1 - x) - 400 * x * (y - x ** 2), 200 * (y - x ** 2)], -1)
+
+
+def _rosenbrock_hess(theta):
+    x, y = _xy(theta)
+    return _hess2(2 - 400 * (y - x ** 2) + 800 * x ** 2, -400 * x, 200.0 + 0 * x)
+
+
+rosenbrock = Objective(
+    "rosenbrock", 2, _rosenbrock_f, _rosenbrock_grad, _rosenbrock_hess,
+    latex=r"(1 - x)^2 + 100\,(y - x^2)^2",
+    minima=np.array([[1.0, 1.0]]), box=((-2, 2), (-1, 3)), levels="log", min_value=0.0)
+"""Rosenbrock's banana valley: global minimum 0 at (1, 1) at the end of a curved, flat valley."""
+
+
+def _himmelblau_f(theta):
+    x, y = _xy(theta)
+    return (x ** 2 + y - 11) ** 2 + (x + y ** 2 - 7) ** 2
+
+
+def _himmelblau_grad(theta):
+    x, y = _xy(theta)
+    p, q = x ** 2 + y - 11, x + y ** 2 - 7
+    return np.stack([4 * x * p + 2 * q, 2 * p + 4 * y * q], -1)
+
+
+def _himmelblau_hess(theta):
+    x, y = _xy(theta)
+    return _hess2(12 * x ** 2 + 4 * y - 42, 4 * x + 4 * y, 4 * x + 12 * y ** 2 - 26)
+
+
+himmelblau = Objective(
+    "himmelblau", 2, _himmelblau_f, _himmelblau_grad, _himmelblau_hess,
+    latex=r"(x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+    minima=np.array([[3.0, 2.0],
+                     [-2.805118086952745, 3.131312518250573],
+                     [-3.779310253377747, -3.283185991286170],
+                     [3.584428340330492, -1.848126526964404]]),
+    box=((-5, 5), (-5, 5)), levels="log", min_value=0.0)
+"""Himmelblau's function: four global minima, all with value 0."""
+
+
+def _rastrigin_f(theta):
+    theta = np.asarray(theta, dtype=float)
+    return 10 * theta.shape[-1] + np.sum(theta ** 2 - 10 * np.cos(2 * np.pi * theta), axis=-1)
+
+
+def _rastrigin_grad(theta):
+    theta = np.asarray(theta, dtype=float)
+    return 2 * theta + 20 * np.pi * np.sin(2 * np.pi * theta)
+
+
+def _rastrigin_hess(theta):
+    theta = np.asarray(theta, dtype=float)
+    return (2 + 40 * np.pi ** 2 * np.cos(2 * np.pi * theta))[..., None] * np.eye(theta.shape[-1])
+
+
+rastrigin = Objective(
+    "rastrigin", 2, _rastrigin_f, _rastrigin_grad, _rastrigin_hess,
+    latex=r"20 + \sum_{i=1}^{2} \left(\theta_i^2 - 10\cos 2\pi\theta_i\right)",
+    minima=np.array([[0.0, 0.0]]), box=((-5.12, 5.12), (-5.12, 5.12)), min_value=0.0)
+"""Rastrigin's function: a bowl covered in a regular grid of local minima; global minimum 0 at 0."""
+
+
+# --- 1-D examples -----------------------------------------------------------------------
+
+parabola = quadratic(np.array([[2.0]]), name="parabola", box=(-2, 2), latex=r"\theta^2")
+"""The 1-D parabola $J(\theta) = \theta^2$ of the first worked example."""
+
+_DW = np.polynomial.Polynomial([0.0, 1.0, -4.0, 0.0, 1.0])     # x^4 - 4x^2 + x
+_DW_crit = np.sort(_DW.deriv().roots().real)                   # two minima around a maximum
+
+
+double_well = Objective(
+    "double_well", 1,
+    f=lambda theta: _DW(np.asarray(theta, dtype=float)[..., 0]),
+    grad=lambda theta: _DW.deriv()(np.asarray(theta, dtype=float)),
+    hess=lambda theta: _DW.deriv(2)(np.asarray(theta, dtype=float))[..., None],
+    latex=r"\theta^4 - 4\theta^2 + \theta",
+    minima=_DW_crit[[0, 2]][:, None], box=(-2.3, 2.3), min_value=float(_DW(_DW_crit[0])))
+"""A non-convex 1-D function: global minimum near -1.47, a local one near 1.35, a maximum between."""
+
+
+ALL = {o.name: o for o in (bowl, ill_conditioned, ellipsoid3d, saddle, beale, rosenbrock,
+                           himmelblau, rastrigin, parabola, double_well)}
+"""Every named objective by name."""

@@ -1,0 +1,178 @@
+"""Pictures of optimisation: contours with paths, 1-D curves with iterates, loss curves, animations.
+
+Every function draws on an ``ax`` it is given (or a new one) and returns it, so figures compose.
+"""
+import functools
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import animation
+
+PALETTE = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+
+
+def use_book_style():
+    """The figure defaults used throughout the book: compact, legible, PNG output."""
+    plt.rcParams.update({
+        "figure.figsize": (6.4, 4.0), "figure.dpi": 90, "axes.grid": True, "grid.alpha": 0.3,
+        "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False,
+        "animation.embed_limit": 20.0,
+    })
+
+
+@functools.lru_cache(maxsize=32)
+def _grid(objective, box, n):
+    (x0, x1), (y0, y1) = box
+    X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    with np.errstate(all="ignore"):
+        Z = objective.f(np.stack([X, Y], -1))
+    return X, Y, Z
+
+
+def _levels(objective, Z, count=25):
+    if objective.levels == "log":
+        low = max(np.nanmin(Z) - (objective.min_value or 0.0), 1e-3)
+        return (objective.min_value or 0.0) + np.logspace(np.log10(low), np.log10(np.nanmax(Z)), count)
+    return np.linspace(np.nanmin(Z), np.nanmax(Z), count)
+
+
+def contour(objective, ax=None, box=None, n=200, levels=None, filled=True, minima=True):
+    """Contours of a 2-D objective (log-spaced levels for Beale, Rosenbrock and Himmelblau)."""
+    ax = ax or plt.subplots()[1]
+    box = tuple(map(tuple, box or objective.box))
+    X, Y, Z = _grid(objective, box, n)
+    levels = _levels(objective, Z) if levels is None else levels
+    if filled:
+        ax.contourf(X, Y, Z, levels=levels, cmap="Blues_r", alpha=0.35)
+    ax.contour(X, Y, Z, levels=levels, colors="0.45", linewidths=0.5)
+    if minima and len(objective.minima):
+        ax.plot(*np.asarray(objective.minima).T, "*", color="gold", mec="k", ms=13, zorder=5, label="minimum")
+    ax.set(xlim=box[0], ylim=box[1], xlabel=r"$\theta_1$", ylabel=r"$\theta_2$")
+    ax.set_aspect("equal" if _aspect_ok(box) else "auto")
+    ax.grid(False)
+    return ax
+
+
+def _aspect_ok(box):
+    (x0, x1), (y0, y1) = box
+    return 0.25 < (y1 - y0) / (x1 - x0) < 4
+
+
+def _as_path(path):
+    """A (steps + 1, d) array from a Trajectory of one run or an array."""
+    thetas = getattr(path, "thetas", path)
+    return np.asarray(thetas, dtype=float)
+
+
+def path(ax, thetas, label=None, color=None, markers=True, **kwargs):
+    """Draw one 2-D path: a line through the iterates, a dot at each, a ring at the start."""
+    thetas = _as_path(thetas)
+    line, = ax.plot(thetas[:, 0], thetas[:, 1], "-", color=color, lw=1.6, label=label, **kwargs)
+    if markers:
+        ax.plot(thetas[:, 0], thetas[:, 1], ".", color=line.get_color(), ms=4)
+    ax.plot(*thetas[0, :2], "o", mfc="none", mec=line.get_color(), ms=9)
+    return line
+
+
+def contour_paths(objective, paths, ax=None, box=None, title=None, markers=True, legend=True):
+    """Contours of ``objective`` with several paths: ``paths`` maps a label to a (steps + 1, 2) path."""
+    ax = contour(objective, ax=ax, box=box)
+    for i, (label, thetas) in enumerate(paths.items()):
+        path(ax, thetas, label=label, color=PALETTE[i % len(PALETTE)], markers=markers)
+    if title:
+        ax.set_title(title)
+    if legend and paths:
+        ax.legend(loc="best", fontsize=8)
+    return ax
+
+
+def curve_1d(objective, thetas=None, ax=None, box=None, label=None, annotate=0):
+    """A 1-D objective with its iterates: points on the curve joined by the steps taken.
+
+    ``annotate`` labels the first that many iterates with their index.
+    """
+    ax = ax or plt.subplots()[1]
+    x0, x1 = box or objective.box
+    x = np.linspace(x0, x1, 400)
+    curve = objective.f(x[:, None])
+    ax.plot(x, curve, color="0.3", lw=1.5, label=f"${objective.latex}$")
+    if thetas is not None:
+        pts = _as_path(thetas).reshape(-1)
+        pts = pts[np.isfinite(pts)]
+        vals = objective.f(pts[:, None])
+        ax.plot(pts, vals, "o-", color=PALETTE[1], ms=5, lw=1, alpha=0.85, label=label)
+        for k in range(min(annotate, len(pts))):
+            ax.annotate(str(k), (pts[k], vals[k]), textcoords="offset points", xytext=(5, 5), fontsize=8)
+    pad = 0.08 * (curve.max() - curve.min())
+    ax.set(xlim=(x0, x1), ylim=(curve.min() - pad, curve.max() + pad), xlabel=r"$\theta$", ylabel=r"$J(\theta)$")
+    return ax
+
+
+def loss_curves(curves, ax=None, log=True, xlabel="step", ylabel=r"$J(\theta_t) - J^*$"):
+    """Plot several loss curves: ``curves`` maps a label to a 1-D array of values."""
+    ax = ax or plt.subplots()[1]
+    for i, (label, values) in enumerate(curves.items()):
+        ax.plot(np.asarray(values), label=label, color=PALETTE[i % len(PALETTE)])
+    if log:
+        ax.set_yscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    if curves:
+        ax.legend(fontsize=8)
+    return ax
+
+
+def animate_paths(objective, paths, frames=60, interval=80, box=None, title=None, figsize=(5.5, 4.5)):
+    """An animation of several paths growing together on the contours of ``objective``.
+
+    Show it on the website with ``IPython.display.HTML(anim.to_jshtml())`` (see ``animation_html``).
+    ``frames`` evenly spaced snapshots keep the stored notebook small.
+    """
+    fig, ax = plt.subplots(figsize=figsize)
+    contour(objective, ax=ax, box=box)
+    arrays = {label: _as_path(p) for label, p in paths.items()}
+    steps = max(len(a) for a in arrays.values()) - 1
+    cuts = np.unique(np.linspace(0, steps, frames).round().astype(int))
+    lines = [ax.plot([], [], "-", lw=1.8, color=PALETTE[i % len(PALETTE)], label=label)[0]
+             for i, label in enumerate(arrays)]
+    heads = [ax.plot([], [], "o", color=line.get_color(), ms=6)[0] for line in lines]
+    ax.legend(loc="upper left", fontsize=8)
+    text = ax.set_title(title or "")
+
+    def draw(frame):
+        k = cuts[frame]
+        for line, head, a in zip(lines, heads, arrays.values()):
+            seen = a[:k + 1]
+            line.set_data(seen[:, 0], seen[:, 1])
+            last = seen[np.all(np.isfinite(seen), axis=1)][-1:]
+            head.set_data(last[:, 0], last[:, 1])
+        text.set_text(f"{title + ': ' if title else ''}step {k}")
+        return lines + heads
+
+    anim = animation.FuncAnimation(fig, draw, frames=len(cuts), interval=interval, blit=False)
+    plt.close(fig)
+    return anim
+
+
+def animation_html(anim):
+    """The animation as self-contained HTML (frames embedded as PNG), for the website."""
+    from IPython.display import HTML
+    return HTML(anim.to_jshtml(default_mode="once"))
+
+
+def small_multiples(draw, values, ncols=3, panel_size=(3.6, 3.0), sharey=False, title=None):
+    """The static twin of a slider: one panel per value, ``draw(ax, value)`` fills each panel.
+
+    ``title``, e.g. ``"eta = {}"``, replaces each panel's own title.
+    """
+    values = list(values)
+    nrows = -(-len(values) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
+                             squeeze=False, sharey=sharey)
+    for ax, value in zip(axes.flat, values):
+        draw(ax, value)
+        if title is not None:
+            ax.set_title(title.format(value), fontsize=10)
+    for ax in axes.flat[len(values):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig
