@@ -144,8 +144,9 @@ def nag(eta=0.01, gamma=0.9, form="survey"):
     $v_t = \gamma v_{t-1} + \eta \nabla J(\theta_t - \gamma v_{t-1})$, $\theta_{t+1} = \theta_t - v_t$.
 
     ``form="pytorch"``: ``torch.optim.SGD(lr=eta, momentum=gamma, nesterov=True)`` stores the
-    look-ahead point itself, $\phi_t = \theta_t - \gamma v_t$ (the survey's $v$ divided by $\eta$):
+    look-ahead point itself, $\phi_t = \theta_t - \gamma v_{t-1}$, and a buffer $b_t = v_t / \eta$:
     $b_t = \gamma b_{t-1} + \nabla J(\phi_t)$, $\phi_{t+1} = \phi_t - \eta(\nabla J(\phi_t) + \gamma b_t)$.
+    After the same number of updates, PyTorch's parameter equals the survey form's ``theta - gamma * state.v``.
     Both forms produce the same sequence of gradient evaluations; their ``theta`` differ by
     $\gamma v_t$, which tends to zero as the run converges.
     """
