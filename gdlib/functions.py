@@ -225,3 +225,46 @@ double_well = Objective(
 ALL = {o.name: o for o in (bowl, ill_conditioned, ellipsoid3d, saddle, beale, rosenbrock,
                            himmelblau, rastrigin, parabola, double_well)}
 """Every named objective by name."""
+
+
+# --- a cliff (chapter 3: gradient clipping) ----------------------------------------------
+
+_CLIFF_H, _CLIFF_S, _CLIFF_C = 50.0, 20.0, 1.0      # wall height, steepness, position
+
+
+def _cliff_parts(theta):
+    x, y = _xy(theta)
+    S = 0.5 * (1.0 + np.tanh(0.5 * _CLIFF_S * (x - _CLIFF_C)))    # sigmoid(s (x - c)), no overflow
+    return x, y, S
+
+
+def _cliff_f(theta):
+    x, y, S = _cliff_parts(theta)
+    return 0.5 * (x ** 2 + y ** 2) + _CLIFF_H * S
+
+
+def _cliff_grad(theta):
+    x, y, S = _cliff_parts(theta)
+    return np.stack([x + _CLIFF_H * _CLIFF_S * S * (1 - S), y], -1)
+
+
+def _cliff_hess(theta):
+    x, y, S = _cliff_parts(theta)
+    return _hess2(1 + _CLIFF_H * _CLIFF_S ** 2 * S * (1 - S) * (1 - 2 * S), 0 * x, 1 + 0 * x)
+
+
+def _cliff_minimum():
+    x = np.zeros(2)
+    for _ in range(20):                                             # Newton on the x-coordinate
+        x[0] -= _cliff_grad(x)[0] / _cliff_hess(x)[0, 0]
+    return x
+
+
+cliff = Objective(
+    "cliff", 2, _cliff_f, _cliff_grad, _cliff_hess,
+    latex=r"\tfrac12(x^2 + y^2) + 50\,\sigma\big(20(x - 1)\big)",
+    minima=_cliff_minimum()[None, :], box=((-3.0, 4.0), (-2.5, 2.5)),
+    min_value=float(_cliff_f(_cliff_minimum())))
+r"""A bowl with a cliff: a wall of height 50 and width about 0.2 at $x = 1$, $\sigma$ the logistic
+function. On the wall the gradient is up to $50 \cdot 20 / 4 = 250$, a hundred times the gradient
+beside it: one plain gradient step taken there throws the parameters far away (Pascanu et al. 2013)."""
