@@ -473,4 +473,85 @@ def amsgrad(eta=0.001, beta1=0.9, beta2=0.999, eps=1e-8, bias_correction=False):
 
 ALL = {f.__name__: f for f in (sgd, momentum, nag, adagrad, adadelta, rmsprop,
                                adam, adamax, nadam, amsgrad, adamw)}
-"""Every optimizer factory by name, in the survey's order (AdamW last)."""
+"""Every optimizer factory by name, in the survey's order, then AdamW (QHAdam and AggMo join below)."""
+
+
+# --- after the survey: quasi-hyperbolic and aggregated momentum --------------------------
+
+def qhadam(eta=0.001, beta1=0.995, beta2=0.999, nu1=0.7, nu2=1.0, eps=1e-8):
+    r"""QHAdam: quasi-hyperbolic Adam (Ma & Yarats 2019; Ruder 2016, section 4.10).
+
+    $m_t, v_t, \hat m_t, \hat v_t$ as in Adam, and
+    $\theta_{t+1} = \theta_t - \eta\, \dfrac{(1-\nu_1)\, g_t + \nu_1 \hat m_t}
+    {\sqrt{(1-\nu_2)\, g_t^2 + \nu_2 \hat v_t} + \epsilon}$:
+    each moment is a weighted average of the current gradient (weight $1-\nu$) and the
+    exponential average (weight $\nu$). ``nu1 = nu2 = 1`` is Adam; ``nu1 = 0, nu2 = 1`` is
+    RMSprop with a bias-corrected $\hat v_t$; ``nu1 = beta1`` is close to Nadam.
+
+    nu1, nu2: in [0, 1]. The defaults are the paper's recommendation for replacing Adam with
+    $\beta_1 = 0.9$: $\nu_1 = 0.7$, $\beta_1 = 0.995$, $\nu_2 = 1$, everything else unchanged.
+    PyTorch has no QHAdam; the authors' ``qhoptim.pyt.QHAdam(lr=eta, betas=(beta1, beta2),
+    nus=(nu1, nu2), eps=eps)`` computes the same rule (it folds the bias correction into the
+    running average) but defaults to ``betas=(0.9, 0.999), nus=(1, 1)``, which is Adam.
+    """
+    _adam_family_checks(eta, beta1, beta2, eps)
+    check_range("nu1", nu1, low=0, high=1)
+    check_range("nu2", nu2, low=0, high=1)
+
+    def step(theta, grad_fn, state):
+        t = state.t + 1
+        eta_t = _eta_at(eta, state.t)
+        g = grad_fn(theta)
+        m = beta1 * state.m + (1 - beta1) * g           # first moment
+        v = beta2 * state.v + (1 - beta2) * g * g       # second moment
+        m_hat = m / (1 - beta1 ** t)
+        v_hat = v / (1 - beta2 ** t)
+        numerator = (1 - nu1) * g + nu1 * m_hat         # (1 - nu1) g_t + nu1 m_hat_t
+        root = np.sqrt((1 - nu2) * g * g + nu2 * v_hat)  # sqrt((1 - nu2) g_t^2 + nu2 v_hat_t)
+        theta = theta - eta_t / (root + eps) * numerator
+        return theta, AdamState(t, m, v)
+
+    return _make("qhadam", dict(eta=eta, beta1=beta1, beta2=beta2, nu1=nu1, nu2=nu2, eps=eps),
+                 _zero_moments, step)
+
+
+class AggMoState(NamedTuple):
+    t: int
+    v: Any          # (K,) + theta.shape: one velocity per damping coefficient
+
+
+def aggmo(eta=0.1, betas=(0.0, 0.9, 0.99)):
+    r"""Aggregated momentum (Lucas et al. 2019; Ruder 2016, section 4.10).
+
+    K velocities, one per damping coefficient $\beta^{(i)}$, all driven by the same gradient:
+    $v^{(i)}_t = \beta^{(i)} v^{(i)}_{t-1} - g_t$ for $i = 1, \dots, K$,
+    $\theta_{t+1} = \theta_t + \dfrac{\eta}{K} \sum_{i=1}^K v^{(i)}_t$.
+    The small betas damp the oscillations that the large ones would cause on their own.
+
+    betas: a sequence of K numbers in [0, 1), shared by every run (the paper's default
+    (0, 0.9, 0.99) is $\beta^{(i)} = 1 - 0.1^{i-1}$). ``eta`` may be an array (one per run) or a
+    schedule. The state stacks the velocities in one array of shape ``(K,) + theta.shape``.
+    With a single beta this is ``momentum(eta, gamma=beta, form="pytorch")`` with the sign of the
+    velocity flipped. PyTorch has no AggMo; the authors' PyTorch code keeps buffers
+    $b^{(i)} = \beta^{(i)} b^{(i)} + g_t$ $(= -v^{(i)})$ and subtracts $\tfrac{\eta}{K}\sum_i b^{(i)}$: the same path.
+    """
+    check_range("eta", eta, **_RATE)
+    betas = np.array(betas, dtype=float)
+    if betas.ndim != 1 or betas.size == 0:
+        raise ValueError(f"betas must be a non-empty sequence of numbers, got shape {betas.shape}")
+    check_range("betas", betas, **_DECAY)
+    K = betas.size
+
+    def step(theta, grad_fn, state):
+        eta_t = _eta_at(eta, state.t)
+        g = grad_fn(theta)
+        beta = betas.reshape((K,) + (1,) * theta.ndim)  # beta^(i) against the stacked velocities
+        v = beta * state.v - g                          # v^(i)_t = beta^(i) v^(i)_{t-1} - g_t
+        theta = theta + eta_t / K * np.sum(v, axis=0)   # theta_{t+1} = theta_t + eta / K sum_i v^(i)_t
+        return theta, AggMoState(state.t + 1, v)
+
+    opt = _make("aggmo", dict(eta=eta), lambda theta: AggMoState(0, np.zeros((K,) + theta.shape)), step)
+    return opt._replace(hyperparameters=dict(eta=eta, betas=tuple(betas.tolist())))
+
+
+ALL.update(qhadam=qhadam, aggmo=aggmo)

@@ -176,3 +176,74 @@ def small_multiples(draw, values, ncols=3, panel_size=(3.6, 3.0), sharey=False, 
         ax.set_visible(False)
     fig.tight_layout()
     return fig
+
+
+class PathCanvas:
+    """A persistent contour figure whose paths are redrawn fast, as PNG bytes (for widgets).
+
+    The contours are rendered once and cached as a bitmap; ``draw`` restores that bitmap, draws
+    only the path lines, their heads, the legend and the title (blitting), and encodes the
+    canvas as PNG. No pyplot figure is created, so nothing is shown by the inline backend.
+    """
+
+    def __init__(self, objective, box=None, lines=6, figsize=(5.2, 4.2), dpi=80):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        self.objective = objective
+        self.figure = Figure(figsize=figsize, dpi=dpi)
+        self.canvas = FigureCanvasAgg(self.figure)
+        self.ax = self.figure.add_subplot()
+        contour(objective, ax=self.ax, box=box)
+        colors = [PALETTE[i % len(PALETTE)] for i in range(lines)]
+        self.lines = [self.ax.plot([], [], "-", lw=1.6, color=c, animated=True)[0] for c in colors]
+        self.heads = [self.ax.plot([], [], "o", ms=5, color=c, animated=True)[0] for c in colors]
+        self.start = self.ax.plot([], [], "o", mfc="none", mec="k", ms=9, animated=True)[0]
+        self.title = self.ax.set_title(" ", fontsize=9)
+        self.title.set_animated(True)
+        self.figure.tight_layout()
+        self.canvas.draw()
+        self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        self.legend = None
+
+    def draw(self, paths, title="", legend=True, legend_loc="upper left"):
+        """Draw ``paths`` (label -> (steps + 1, 2) array; rows with NaN are left out) and return PNG bytes.
+
+        Text is the slow part of a redraw (glyph rendering): with ``legend=False`` and an empty
+        ``title`` only the lines are drawn, and the caller shows the labels elsewhere (e.g. HTML).
+        """
+        if len(paths) > len(self.lines):
+            raise ValueError(f"this canvas draws at most {len(self.lines)} paths, got {len(paths)}")
+        self.canvas.restore_region(self._background)
+        arrays = [np.asarray(p, dtype=float) for p in paths.values()]
+        for i, (line, head) in enumerate(zip(self.lines, self.heads)):
+            visible = i < len(arrays)
+            line.set_visible(visible)
+            head.set_visible(visible)
+            if visible:
+                a = arrays[i][np.all(np.isfinite(arrays[i]), axis=1)]
+                line.set_data(a[:, 0], a[:, 1])
+                head.set_data(a[-1:, 0], a[-1:, 1])
+                self.ax.draw_artist(line)
+                self.ax.draw_artist(head)
+        if arrays:
+            first = arrays[0][0]
+            self.start.set_data([first[0]], [first[1]])
+            self.ax.draw_artist(self.start)
+        if arrays and legend:
+            self.legend = self.ax.legend(self.lines[:len(arrays)], list(paths), loc=legend_loc, fontsize=7,
+                                         handlelength=1.2, borderaxespad=0.3)
+            self.legend.set_animated(True)
+            self.ax.draw_artist(self.legend)
+        if title:
+            self.title.set_text(title)
+            self.ax.draw_artist(self.title)
+        return self.png()
+
+    def png(self):
+        """The canvas as it is now, encoded as PNG bytes (fast compression)."""
+        from io import BytesIO
+
+        from PIL import Image
+        buffer = BytesIO()
+        Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
+        return buffer.getvalue()

@@ -22,7 +22,8 @@ THETA0 = np.column_stack([RNG.uniform(-1.5, 0.5, K), RNG.uniform(0.0, 2.0, K)]) 
 # The learning-rate ranges keep every run on Rosenbrock finite.
 ETA_RANGE = {"sgd": (1e-4, 1e-3), "momentum": (1e-5, 2e-4), "nag": (1e-5, 2e-4), "adagrad": (1e-2, 0.3),
              "adadelta": (0.1, 1.0), "rmsprop": (1e-4, 1e-2), "adam": (1e-3, 3e-2), "adamax": (1e-3, 3e-2),
-             "nadam": (1e-3, 3e-2), "amsgrad": (1e-3, 3e-2), "adamw": (1e-3, 3e-2)}
+             "nadam": (1e-3, 3e-2), "amsgrad": (1e-3, 3e-2), "adamw": (1e-3, 3e-2),
+             "qhadam": (1e-3, 3e-2), "aggmo": (1e-5, 2e-4)}
 PER_RUN = {"gamma": np.linspace(0.5, 0.95, K), "beta1": np.linspace(0.7, 0.95, K),
            "beta2": np.linspace(0.9, 0.999, K), "eps": np.logspace(-8, -3, K),
            "weight_decay": np.linspace(0.0, 0.5, K), "momentum_decay": np.linspace(1e-3, 1e-2, K)}
@@ -72,7 +73,7 @@ def raises_hyperparameter_to_power_t(name, switch):
     few ulps rather than bit for bit. Every other rule is elementwise +-*/ and sqrt: bit for bit.
     """
     no_correction = switch.get("bias_correction") is False
-    return name in ("adam", "adamax", "nadam", "amsgrad", "adamw") and not no_correction
+    return name in ("adam", "adamax", "nadam", "amsgrad", "adamw", "qhadam") and not no_correction
 
 
 @pytest.mark.parametrize("name, switch", BATCH_CASES)
@@ -114,7 +115,8 @@ def _with(name):
 
 
 RANGES = {"eta": "[0, inf)", "gamma": "[0, 1)", "beta1": "[0, 1)", "beta2": "[0, 1)", "eps": "(0, inf)",
-          "weight_decay": "[0, inf)", "momentum_decay": "[0, inf)"}
+          "weight_decay": "[0, inf)", "momentum_decay": "[0, inf)", "nu1": "[0, 1]", "nu2": "[0, 1]",
+          "betas": "[0, 1)"}
 BAD_VALUES = [("eta", -1.0), ("eta", np.array([[0.1], [-0.1]])), ("gamma", 1.0), ("gamma", -0.1),
               ("beta1", 1.0), ("beta2", 1.0), ("beta1", np.array([[0.9], [1.0]])), ("eps", 0.0), ("eps", -1e-8),
               ("weight_decay", -0.1), ("momentum_decay", -1e-3)]

@@ -87,7 +87,9 @@ def test_reference_file_is_complete_and_small():
     assert META["torch_version"].startswith("2.13.0")
     assert META["steps"] == 250
     covered = {(v["factory"], c["objective"]) for c in META["cases"] for v in c["gdlib"]}
-    for name in ALL:
+    # torch.optim has no QHAdam or AggMo: tests/test_optimizers_later.py checks them against
+    # their papers' equations and against Adam / momentum, which they reduce to.
+    for name in set(ALL) - {"qhadam", "aggmo"}:
         for objective in OBJECTIVES:
             assert (name, objective) in covered, f"no torch reference for {name} on {objective}"
     for case in META["cases"]:
