@@ -50,10 +50,13 @@ def minimize(objective, optimizer, theta0, steps, grad_fn=None, warn=True):
     if theta.shape[-1] != dim:
         raise ValueError(f"theta0 has {theta.shape[-1]} coordinates in its last axis, "
                          f"but {getattr(objective, 'name', 'the objective')} takes {dim}")
-    grad_fn = objective.grad if grad_fn is None else grad_fn
-    first_grad = np.shape(grad_fn(theta))
-    if first_grad != theta.shape:
-        raise ValueError(f"the gradient has shape {first_grad} but theta0 has shape {theta.shape}")
+    raw_grad = objective.grad if grad_fn is None else grad_fn
+
+    def grad_fn(point):                      # checked where the optimizer asks: no extra call
+        g = raw_grad(point)
+        if np.shape(g) != np.shape(point):
+            raise ValueError(f"the gradient has shape {np.shape(g)} but theta has shape {np.shape(point)}")
+        return g
 
     state = optimizer.init(theta)
     thetas = np.full((steps + 1,) + theta.shape, np.nan)

@@ -41,11 +41,15 @@ def run_path(objective, factory, theta0, steps, **params):
 
 
 def describe(traj):
-    """A one-line summary of a single run for a plot title."""
+    """A one-line summary of a single run for a plot title (growth by 100x counts as diverging)."""
     k = int(np.asarray(traj.diverged).max())
     if k >= 0:
         return f"diverged at step {k}"
-    return f"after {traj.steps} steps: J = {traj.values[-1]:.3g}"
+    first, last = float(traj.values[0]), float(traj.values[-1])
+    floor = traj.objective.min_value or 0.0
+    if last - floor > 100 * max(first - floor, 1e-12):
+        return f"diverging: J grew from {first:.3g} to {last:.3g} in {traj.steps} steps"
+    return f"after {traj.steps} steps: J = {last:.3g}"
 
 
 def draw_run(ax, objective, traj, label=None):
@@ -82,6 +86,18 @@ def explorer(objective, optimizer, params, theta0, steps=50, start_sliders=True)
     steps_slider = W.IntSlider(value=steps, min=1, max=max(4 * steps, 200), description="steps")
     out = W.Output()
 
+    def fit_start_sliders(change):
+        """Give the start sliders the newly chosen objective's box."""
+        obj = objectives[change["new"]]
+        box = [obj.box] if obj.dim == 1 else obj.box
+        for slider_, (low, high) in zip(starts.values(), box):
+            with slider_.hold_trait_notifications():
+                slider_.min, slider_.max = min(low, slider_.min), max(high, slider_.max)
+                slider_.value = float(np.clip(slider_.value, low, high))
+                slider_.min, slider_.max, slider_.step = low, high, (high - low) / 200
+
+    pick_objective.observe(fit_start_sliders, names="value")
+
     def redraw(*_):
         obj = objectives[pick_objective.value]
         start = np.array([s.value for s in starts.values()]) if starts else np.asarray(theta0, float)
@@ -102,3 +118,413 @@ def explorer(objective, optimizer, params, theta0, steps=50, start_sliders=True)
         w.observe(redraw, names="value")
     redraw()
     return W.VBox([W.HBox(widgets[i:i + 3]) for i in range(0, len(widgets), 3)] + [out])
+
+
+# --- the optimizer race ---------------------------------------------------------------------
+
+RACE_OPTIMIZERS = ("sgd", "momentum", "nag", "adagrad", "adadelta", "rmsprop", "adam", "adamax", "nadam", "amsgrad")
+"""The optimizers a race lane can run (``gdlib.optimizers`` factories, default hyperparameters but eta)."""
+
+_SLOW = ("sgd", "momentum", "nag")          # learning rate multiplies the raw gradient
+RACE_PRESETS = {
+    # objective: (start, plotting box, eta of SGD/Momentum/NAG, of Adagrad, of RMSprop, of Adam/AdaMax/Nadam/AMSGrad)
+    "beale": ((1.0, 1.5), ((-0.5, 4.0), (-1.5, 2.5)), 1e-3, 0.3, 0.01, 0.05),
+    "saddle": ((1.0, 1e-3), ((-2.0, 2.0), (-2.0, 2.0)), 0.01, 0.1, 0.01, 0.01),
+    "rosenbrock": ((-1.5, 2.5), ((-2.0, 2.0), (-1.0, 3.0)), 1e-3, 0.3, 0.01, 0.05),
+    "himmelblau": ((0.0, 0.0), ((-5.0, 5.0), (-5.0, 5.0)), 5e-3, 0.5, 0.05, 0.1),
+    "ill_conditioned": ((-8.0, 2.0), ((-10.0, 10.0), (-3.0, 3.0)), 0.01, 1.0, 0.05, 0.1),
+    "bowl": ((-3.0, 2.5), ((-3.5, 3.5), (-3.5, 3.5)), 0.05, 1.0, 0.05, 0.1),
+    "rastrigin": ((3.3, 2.4), ((-5.12, 5.12), (-5.12, 5.12)), 1e-3, 0.3, 0.03, 0.03),
+}
+"""A start point, a box and learning rates that give a readable race on each 2-D objective."""
+
+
+def race_eta(objective_name, optimizer_name):
+    """The preset learning rate of ``optimizer_name`` on an objective (Adadelta: its multiplier, 1)."""
+    _, _, slow, adagrad, rms, adam_family = RACE_PRESETS.get(objective_name, (None, None, 0.01, 0.1, 0.01, 0.01))
+    if optimizer_name == "adadelta":
+        return 1.0
+    if optimizer_name in _SLOW:
+        return slow
+    return {"adagrad": adagrad, "rmsprop": rms}.get(optimizer_name, adam_family)
+
+
+def lanes(opts):
+    """One Optimizer that advances ``opts[i]`` on row ``i`` of theta (shape (len(opts), d)).
+
+    Each row is updated by its own optimizer as a separate run would be, so one ``minimize``
+    call races several optimizers. It is cheaper than one call per optimizer: the runner's
+    per-step bookkeeping, the objective's value and the gradient at the current points are
+    computed once for all rows (NAG's look-ahead gradient is asked for separately). ``grad_fn``
+    must be deterministic (a noisy gradient would be drawn in another order than in separate runs).
+    """
+    opts = list(opts)
+
+    def init(theta):
+        if theta.shape[0] != len(opts):
+            raise ValueError(f"theta0 must have one row per optimizer ({len(opts)}), got shape {theta.shape}")
+        return tuple(o.init(theta[i]) for i, o in enumerate(opts))
+
+    def update(theta, grad_fn, state):
+        G = grad_fn(theta)                      # every lane's gradient at its own point, in one call
+        new_theta, new_state = np.empty_like(theta), []
+        for i, (o, s) in enumerate(zip(opts, state)):
+            row, g = theta[i], G[i]
+
+            def lane_grad(x, row=row, g=g):     # the batched value where the lane asks at its own point
+                return g if x.shape == row.shape and (x == row).all() else grad_fn(x)
+
+            new_theta[i], s = o.update(row, lane_grad, s)
+            new_state.append(s)
+        return new_theta, tuple(new_state)
+
+    from .optimizers import Optimizer
+    return Optimizer("lanes", {"optimizers": [o.name for o in opts]}, init, update)
+
+
+def race_runs(objective, optimizers, theta0, steps):
+    """Race ``optimizers`` (label -> Optimizer) from ``theta0``: label -> Trajectory of one run.
+
+    All lanes run in one ``minimize`` call (see ``lanes``); each lane's path equals
+    ``minimize(objective, optimizer, theta0, steps)`` exactly.
+    """
+    from .run import Trajectory
+    labels, opts = list(optimizers), list(optimizers.values())
+    if not opts:
+        return {}
+    start = np.tile(np.asarray(theta0, dtype=float), (len(opts), 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DivergenceWarning)
+        traj = minimize(objective, lanes(opts), start, steps)
+    return {label: Trajectory(traj.thetas[:, i], traj.values[:, i], traj.diverged[i], opt, objective)
+            for i, (label, opt) in enumerate(zip(labels, opts))}
+
+
+class RaceView:
+    """The race's picture: a cached contour background per objective, paths redrawn as PNG bytes.
+
+    ``redraw(settings)`` runs the races that are not cached yet and returns the PNG;
+    ``settings`` is a dict with ``objective`` (an Objective), ``lanes`` (a list of
+    ``(optimizer name, eta)``), ``theta0``, ``steps`` and optionally ``scale`` (multiplies every eta).
+    After a redraw, ``trajectories`` holds the runs drawn, ``labels`` the legend entries and
+    ``timings`` the seconds spent computing and rendering.
+    """
+
+    def __init__(self, max_lanes=6, figsize=(5.0, 4.0), dpi=80, cache_size=256):
+        self.max_lanes, self.figsize, self.dpi, self.cache_size = max_lanes, figsize, dpi, cache_size
+        self.canvases, self.cache = {}, {}
+        self.trajectories, self.labels, self.timings, self.png = {}, [], {}, b""
+
+    def canvas(self, objective):
+        """The persistent canvas of ``objective`` (built, contours and all, on first use)."""
+        if objective.name not in self.canvases:
+            box = RACE_PRESETS[objective.name][1] if objective.name in RACE_PRESETS else None
+            self.canvases[objective.name] = plotting.PathCanvas(objective, box=box, lines=self.max_lanes,
+                                                                figsize=self.figsize, dpi=self.dpi)
+        return self.canvases[objective.name]
+
+    def runs(self, objective, lanes_, theta0, steps, scale=1.0):
+        """Trajectories for each lane, from the cache or computed together in one ``minimize`` call."""
+        from . import optimizers as optim
+        if len(lanes_) > self.max_lanes:
+            raise ValueError(f"a race has at most {self.max_lanes} lanes, got {len(lanes_)}")
+        start = tuple(float(x) for x in np.ravel(theta0))
+        keys = [(objective.name, name, float(eta) * float(scale), start, int(steps)) for name, eta in lanes_]
+        missing = {key: optim.ALL[key[1]](eta=key[2]) for key in dict.fromkeys(keys) if key not in self.cache}
+        if missing:
+            fresh = race_runs(objective, dict(zip(range(len(missing)), missing.values())), start, int(steps))
+            for key, traj in zip(missing, fresh.values()):
+                self.cache[key] = traj
+            while len(self.cache) > self.cache_size:
+                self.cache.pop(next(iter(self.cache)))
+        return [self.cache[key] for key in keys]
+
+    def redraw(self, settings):
+        """Compute (or fetch) the runs of ``settings``, draw them, return PNG bytes."""
+        import time
+        objective = settings["objective"]
+        lanes_ = list(settings["lanes"])
+        scale = settings.get("scale", 1.0)
+        t0 = time.perf_counter()
+        trajs = self.runs(objective, lanes_, settings["theta0"], settings["steps"], scale)
+        t1 = time.perf_counter()
+        self.labels = [f"{name} (η={eta * scale:.2g}): {describe(traj)}" for (name, eta), traj in zip(lanes_, trajs)]
+        self.trajectories = dict(zip(self.labels, trajs))
+        canvas = self.canvas(objective)
+        self.png = canvas.draw({label: t.thetas for label, t in self.trajectories.items()}, legend=False)
+        self.timings = {"compute": t1 - t0, "render": time.perf_counter() - t1}
+        return self.png
+
+    def legend_html(self):
+        """The legend of the last redraw as HTML (colour, optimizer, eta, outcome), shown beside the image."""
+        from matplotlib.colors import to_hex
+        rows = "".join(f'<div><span style="color:{to_hex(plotting.PALETTE[i % len(plotting.PALETTE)])}">&#9632;</span> '
+                       f"{label}</div>" for i, label in enumerate(self.labels))
+        return f'<div style="font-size:12px;line-height:1.5">{rows}</div>'
+
+
+class Race:
+    """The optimizer race widget: up to six lanes (optimizer + learning rate) on one objective.
+
+    Controls: the objective, each lane's optimizer (or none) and learning rate, a shared
+    multiplier of all learning rates, the start point and the number of steps. ``redraw()``
+    works without a front end (tests and benchmarks call it); ``settings()`` reads the controls.
+    Display the object (or ``.box``) in Jupyter.
+    """
+
+    def __init__(self, objectives=None, lane_names=("sgd", "momentum", "nag", "adagrad", "rmsprop", "adam"),
+                 objective="beale", steps=500, max_lanes=6, etas=None, theta0=None):
+        from . import functions
+        if objectives is None:
+            objectives = {name: functions.ALL[name] for name in RACE_PRESETS}
+        self.objectives = dict(objectives)
+        if len(lane_names) > max_lanes:
+            raise ValueError(f"at most {max_lanes} lanes, got {len(lane_names)}")
+        self.view = RaceView(max_lanes=max_lanes)
+        self._hold = False
+        self.pick_objective = W.Dropdown(options=list(self.objectives), value=objective, description="objective")
+        names = list(lane_names) + [None] * (max_lanes - len(lane_names))
+        self.pick = [W.Dropdown(options=[("—", None)] + [(n, n) for n in RACE_OPTIMIZERS], value=n,
+                                description=f"lane {i + 1}", layout=W.Layout(width="200px")) for i, n in enumerate(names)]
+        self.eta = [slider("eta", 1e-5, 10.0, race_eta(objective, n) if n else 0.01) for n in names]
+        for i, n in enumerate(names):
+            if etas and n in etas:
+                self.eta[i].value = etas[n]
+        self.scale = W.FloatLogSlider(value=1.0, min=-2, max=2, step=0.05, description="× all η",
+                                      readout_format=".2f")
+        start = theta0 if theta0 is not None else RACE_PRESETS.get(objective, ((0.0, 0.0),))[0]
+        self.start = [W.FloatSlider(value=float(start[i]), min=-5, max=5, step=0.01, readout_format=".3f",
+                                    description=f"θ₀[{i + 1}]") for i in range(2)]
+        self._set_start_ranges()
+        for s, v in zip(self.start, start):
+            s.value = float(v)
+        self.steps = W.IntSlider(value=steps, min=1, max=1000, description="steps")
+        self.image = W.Image(format="png", layout=W.Layout(width="420px"))
+        self.legend = W.HTML()
+        self.pick_objective.observe(self._objective_changed, names="value")
+        for i, p in enumerate(self.pick):
+            p.observe(lambda change, i=i: self._lane_changed(i), names="value")
+        for w in [*self.eta, self.scale, *self.start, self.steps]:
+            w.observe(self.redraw, names="value")
+        lanes_box = [W.HBox([p, e]) for p, e in zip(self.pick, self.eta)]
+        self.box = W.VBox([W.HBox([self.pick_objective, self.steps, self.scale]), W.HBox(self.start),
+                           W.HBox([W.VBox(lanes_box), self.image]), self.legend])
+        self.redraw()
+
+    def _set_start_ranges(self):
+        box = self.objectives[self.pick_objective.value].box
+        for s, (low, high) in zip(self.start, box):
+            s.min, s.max = -1e9, 1e9            # widen first so that setting min/max never clashes with value
+            s.min, s.max, s.step = low, high, (high - low) / 400
+
+    def _objective_changed(self, change):
+        name = change["new"]
+        self._hold = True
+        self._set_start_ranges()
+        for s, v in zip(self.start, RACE_PRESETS.get(name, ((0.0, 0.0),))[0]):
+            s.value = float(v)
+        for p, e in zip(self.pick, self.eta):
+            if p.value:
+                e.value = race_eta(name, p.value)
+        self._hold = False
+        self.redraw()
+
+    def _lane_changed(self, i):
+        if self.pick[i].value:
+            self._hold = True
+            self.eta[i].value = race_eta(self.pick_objective.value, self.pick[i].value)
+            self._hold = False
+        self.redraw()
+
+    def settings(self):
+        """The race the controls describe, as ``RaceView.redraw`` takes it."""
+        return {"objective": self.objectives[self.pick_objective.value],
+                "lanes": [(p.value, e.value) for p, e in zip(self.pick, self.eta) if p.value],
+                "theta0": np.array([s.value for s in self.start]), "steps": self.steps.value,
+                "scale": self.scale.value}
+
+    def redraw(self, *_):
+        """Recompute what changed and redraw; returns the PNG bytes shown."""
+        if self._hold:
+            return self.image.value
+        self.image.value = self.view.redraw(self.settings())
+        self.legend.value = self.view.legend_html()
+        return self.image.value
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.box._repr_mimebundle_(**kwargs)
+
+
+def race(objectives=None, lane_names=("sgd", "momentum", "nag", "adagrad", "rmsprop", "adam"), objective="beale",
+         steps=500, etas=None, theta0=None):
+    """The optimizer race: up to six optimizers with their learning rates, paths on the contours.
+
+    Returns a ``Race`` (display it in Jupyter); ``race(...).redraw()`` also works without a front end.
+    ``etas`` (optimizer name -> learning rate) and ``theta0`` override the presets of ``RACE_PRESETS``.
+    """
+    return Race(objectives, lane_names, objective, steps, etas=etas, theta0=theta0)
+
+
+# --- chapter 3: learning-rate schedules and gradient clipping ------------------------------
+
+SCHEDULE_KINDS = ("constant", "step_decay", "exponential", "inverse_time", "cosine")
+"""The schedules ``schedule_explorer`` offers (each can get a linear warm-up in front)."""
+
+
+def make_schedule(kind, eta0, steps, drop=0.5, every=50, k=0.01, t0=20.0, warmup_steps=0):
+    """A schedule of ``gdlib.schedules`` by name; ``cosine`` anneals over ``steps``; optional warm-up."""
+    from . import schedules
+    base = {"constant": lambda: schedules.constant(eta0),
+            "step_decay": lambda: schedules.step_decay(eta0, drop, every),
+            "exponential": lambda: schedules.exponential(eta0, k),
+            "inverse_time": lambda: schedules.inverse_time(eta0, t0),
+            "cosine": lambda: schedules.cosine(eta0, steps)}[kind]()
+    return schedules.warmup(base, warmup_steps) if warmup_steps > 0 else base
+
+
+def noisy_run(objective, optimizer, theta0, steps, noise=1.0, seed=0):
+    """``run.minimize`` with the gradient plus N(0, noise^2) noise per coordinate, seeded (repeatable)."""
+    rng = np.random.default_rng(seed)
+    theta0 = np.asarray(theta0, dtype=float)
+    grad_fn = lambda theta: objective.grad(theta) + noise * rng.standard_normal(np.shape(theta))  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DivergenceWarning)
+        return minimize(objective, optimizer, theta0, steps, grad_fn=grad_fn)
+
+
+def draw_schedule_run(ax, schedule, traj, label=None):
+    """The loss of ``traj`` (log scale, left axis) and the schedule's eta_t (right axis) on one panel."""
+    t = np.arange(traj.steps)
+    gap = traj.values - (traj.objective.min_value or 0.0)
+    ax.plot(np.arange(traj.steps + 1), gap, color=plotting.PALETTE[0], lw=1)
+    ax.set_yscale("log")
+    ax.set(xlabel="step t", ylabel=r"$J(\theta_t) - J^*$")
+    right = ax.twinx()
+    right.plot(t, np.broadcast_to(schedule(t), t.shape), color=plotting.PALETTE[1], lw=2)
+    right.set_ylabel(r"$\eta_t$", color=plotting.PALETTE[1])
+    right.set_ylim(bottom=0)
+    right.grid(False)
+    ax.set_title(f"{label}\n{describe(traj)}" if label else describe(traj), fontsize=9)
+    return ax
+
+
+def schedule_explorer(objective, theta0, steps=200, noise=1.0, seed=0, eta0=0.1):
+    """Pick a schedule and its parameters; see eta_t and the loss of SGD with noisy gradients."""
+    from .optimizers import sgd
+    pick = W.Dropdown(options=list(SCHEDULE_KINDS), value="cosine", description="schedule")
+    controls = {"eta0": W.FloatLogSlider(value=eta0, min=-3, max=0, step=0.05, description="eta0",
+                                         readout_format=".2e"),
+                "drop": W.FloatSlider(value=0.5, min=0.05, max=1.0, step=0.05, description="drop"),
+                "every": W.IntSlider(value=max(1, steps // 4), min=1, max=steps, description="every"),
+                "k": W.FloatLogSlider(value=0.01, min=-4, max=0, step=0.05, description="k",
+                                      readout_format=".2e"),
+                "t0": W.FloatLogSlider(value=20.0, min=0, max=3, step=0.05, description="t0"),
+                "warmup_steps": W.IntSlider(value=0, min=0, max=steps // 2, description="warm-up")}
+    out = W.Output()
+
+    def redraw(*_):
+        values = {name: c.value for name, c in controls.items()}
+        schedule = make_schedule(pick.value, steps=steps, **values)
+        traj = noisy_run(objective, sgd(eta=schedule), theta0, steps, noise, seed)
+        with out:
+            out.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=(6.5, 3.6))
+            draw_schedule_run(ax, schedule, traj, label=repr(schedule))
+            fig.tight_layout()
+            plt.show()
+
+    for w in [pick, *controls.values()]:
+        w.observe(redraw, names="value")
+    redraw()
+    items = [pick, *controls.values()]
+    return W.VBox([W.HBox(items[i:i + 3]) for i in range(0, len(items), 3)] + [out])
+
+
+def clipped_run(objective, optimizer, theta0, steps, threshold=None, mode="norm"):
+    """A run whose every gradient is clipped by norm or by value at ``threshold`` (None: unclipped)."""
+    from .train import clip_by_norm, clip_by_value
+    if threshold is None:
+        return run_path(objective, lambda: optimizer, theta0, steps)
+    if mode not in ("norm", "value"):
+        raise ValueError(f"mode must be 'norm' or 'value', got {mode!r}")
+    clip = (clip_by_norm if mode == "norm" else clip_by_value)(threshold)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DivergenceWarning)
+        return minimize(objective, optimizer, theta0, steps, grad_fn=lambda theta: clip(objective.grad(theta)))
+
+
+def draw_clipped(ax, objective, traj, box=None, title=None):
+    """A clipped (or unclipped) run on the contours, with the largest distance it was thrown."""
+    plotting.contour_paths(objective, {traj.optimizer.name: traj.thetas}, ax=ax, box=box, legend=False)
+    jumps = np.linalg.norm(np.diff(traj.thetas, axis=0), axis=-1)
+    longest = float(np.nanmax(jumps)) if np.any(np.isfinite(jumps)) else float("nan")
+    ax.set_title(title or f"longest step {longest:.2f}; {describe(traj)}", fontsize=9)
+    return ax
+
+
+def clipping_explorer(objective, theta0, eta=0.1, steps=40, box=None):
+    """A threshold slider (and norm/value/none) redraws the path of clipped gradient descent."""
+    from .optimizers import sgd
+    mode = W.ToggleButtons(options=["none", "norm", "value"], value="norm", description="clip")
+    threshold = W.FloatLogSlider(value=1.0, min=-2, max=3, step=0.05, description="threshold c",
+                                 style={"description_width": "initial"})
+    out = W.Output()
+
+    def redraw(*_):
+        c = None if mode.value == "none" else threshold.value
+        traj = clipped_run(objective, sgd(eta=eta), theta0, steps, c, mode.value)
+        with out:
+            out.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=(6.5, 4))
+            draw_clipped(ax, objective, traj, box=box)
+            plt.show()
+
+    mode.observe(redraw, names="value")
+    threshold.observe(redraw, names="value")
+    redraw()
+    return W.VBox([W.HBox([mode, threshold]), out])
+
+
+def fit_explorer(model, data, w0, batch_sizes=None, eta=(1e-3, 1.0, 0.1), epochs=5, seed=0, box=None):
+    """Drag the batch size and the learning rate of ``gdlib.train.fit`` on a two-parameter model.
+
+    Left: the path of the weights on the contours of the training loss; right: the full
+    training loss against the number of examples seen. ``batch_sizes`` (default 1, 2, 4, ...
+    and N) are the slider's stops; ``eta = (low, high, value)`` a log slider; every redraw
+    shuffles with ``np.random.default_rng(seed)``, so the same settings give the same picture.
+    """
+    from . import train
+    from .optimizers import sgd
+
+    N = data.n
+    sizes = batch_sizes or sorted({2 ** k for k in range(int(np.log2(N)) + 1)} | {N})
+    objective = model.objective(data, box=box)
+    pick_b = W.SelectionSlider(options=list(sizes), value=sizes[len(sizes) // 2], description="batch size")
+    pick_eta = slider("eta", *eta)
+    pick_epochs = W.IntSlider(value=epochs, min=1, max=max(4 * epochs, 20), description="epochs")
+    out = W.Output()
+
+    def redraw(*_):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DivergenceWarning)
+            hist = train.fit(model, data, sgd(pick_eta.value), batch_size=pick_b.value, epochs=pick_epochs.value,
+                             rng=np.random.default_rng(seed), w0=w0)
+        steps, losses = train.loss_along_path(model, data, hist)
+        seen = np.r_[0, hist.step_examples][steps]
+        with out:
+            out.clear_output(wait=True)
+            fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+            plotting.contour_paths(objective, {f"b = {hist.batch_size}": hist.path}, ax=ax1,
+                                   markers=hist.updates <= 100)
+            ax2.plot(seen / N, losses - objective.min_value, color=plotting.PALETTE[0])
+            ax2.set(yscale="log", xlabel="epochs (examples seen / N)", ylabel=r"$J(w) - J^*$")
+            status = f"diverged in epoch {int(hist.diverged)}" if hist.diverged >= 0 else \
+                f"{hist.updates} updates, final J - J* = {losses[-1] - objective.min_value:.2e}"
+            ax2.set_title(status, fontsize=10)
+            fig.tight_layout()
+            plt.show()
+
+    for w in (pick_b, pick_eta, pick_epochs):
+        w.observe(redraw, names="value")
+    redraw()
+    return W.VBox([W.HBox([pick_b, pick_eta, pick_epochs]), out])

@@ -43,3 +43,23 @@ def test_animation_has_one_frame_per_snapshot():
     fig = plotting.small_multiples(lambda ax, v: ax.plot([0, v]), [1, 2, 3, 4], ncols=3)
     assert sum(ax.get_visible() for ax in fig.axes) == 4
     plt.close("all")
+
+
+def test_describe_flags_runs_that_grow_without_overflowing():
+    # just above 2/L on x^2 + 50 y^2: |y| grows by 1.05 per step, far from overflow after 100 steps
+    traj = widgets.run_path(functions.ill_conditioned, optimizers.sgd, [1.0, 1.0], 100, eta=0.021)
+    assert int(traj.diverged) == -1
+    assert widgets.describe(traj).startswith("diverging")
+    calm = widgets.run_path(functions.ill_conditioned, optimizers.sgd, [1.0, 1.0], 100, eta=0.019)
+    assert widgets.describe(calm).startswith("after 100 steps")
+
+
+def test_explorer_start_sliders_follow_the_chosen_objective():
+    box = widgets.explorer({"bowl": functions.bowl, "ill": functions.ill_conditioned}, optimizers.sgd,
+                           {"eta": (1e-3, 0.1, 0.01)}, [2.0, 3.0], steps=5)
+    controls = [w for row in box.children[:-1] for w in row.children]
+    pick = next(w for w in controls if getattr(w, "description", "") == "objective")
+    start_x = next(w for w in controls if getattr(w, "description", "") == "θ₀[1]")
+    pick.value = "ill"
+    assert (start_x.min, start_x.max) == functions.ill_conditioned.box[0]
+    plt.close("all")
