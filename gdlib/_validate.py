@@ -45,3 +45,14 @@ def as_params(theta):
     if theta.ndim == 0:
         raise ValueError("theta must have at least one axis: shape (d,) or (..., d), got a scalar")
     return theta
+
+
+def as_generator(rng):
+    """A numpy Generator from ``rng``; None is refused so that every random draw is explicit."""
+    if rng is None:
+        raise ValueError("rng is required: pass np.random.default_rng(seed) (or an integer seed)")
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)):
+        return np.random.default_rng(rng)
+    raise ValueError(f"rng must be a numpy Generator or an integer seed, got {type(rng).__name__}")

@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._validate import as_generator
+
 
 class Dataset(NamedTuple):
     """A supervised data set: features ``X`` (N, d), targets ``y`` (N,), and a ``name``."""
@@ -31,17 +33,6 @@ class Dataset(NamedTuple):
     def subset(self, index, name=None):
         """The examples selected by ``index`` (an index array or a boolean mask), in that order."""
         return Dataset(self.X[index], self.y[index], self.name if name is None else name)
-
-
-def _rng(rng):
-    """A Generator from ``rng``; None is refused so that every random draw is explicit."""
-    if rng is None:
-        raise ValueError("rng is required: pass np.random.default_rng(seed) (or an integer seed)")
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, (int, np.integer)):
-        return np.random.default_rng(rng)
-    raise ValueError(f"rng must be a numpy Generator or an integer seed, got {type(rng).__name__}")
 
 
 def _positive_int(name, value):
@@ -67,7 +58,7 @@ def linear_regression(n=200, d=2, noise=0.5, rng=None, bias=True, w_true=None):
     _positive_int("d", d)
     if noise < 0:
         raise ValueError(f"noise must be >= 0, got {noise}")
-    rng = _rng(rng)
+    rng = as_generator(rng)
     p = d + int(bias)
     if w_true is None:
         w_true = np.concatenate([2.0 * rng.standard_normal(d), rng.standard_normal(int(bias))])
@@ -91,7 +82,7 @@ def logistic_classification(n=200, d=2, rng=None, separation=3.0, bias=True):
     _positive_int("d", d)
     if separation < 0:
         raise ValueError(f"separation must be >= 0, got {separation}")
-    rng = _rng(rng)
+    rng = as_generator(rng)
     u = rng.standard_normal(d)
     w = separation * u / np.linalg.norm(u)
     b = 0.5 * rng.standard_normal(int(bias))
@@ -118,7 +109,7 @@ def sparse_features(n=1000, d=10, rng=None, frequencies=None, task="regression",
     _positive_int("d", d)
     if task not in ("regression", "classification"):
         raise ValueError(f"task must be 'regression' or 'classification', got {task!r}")
-    rng = _rng(rng)
+    rng = as_generator(rng)
     f = np.logspace(0, -2, d) if frequencies is None else np.asarray(frequencies, dtype=float)
     if f.shape != (d,) or np.any((f <= 0) | (f > 1)):
         raise ValueError(f"frequencies must be {d} numbers in (0, 1], got {f!r}")
@@ -146,7 +137,7 @@ def train_test_split(data, test_fraction=0.25, rng=None):
     """A random split into ``(train, test)``; ``round(test_fraction * N)`` examples go to test."""
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must lie in (0, 1), got {test_fraction}")
-    rng = _rng(rng)
+    rng = as_generator(rng)
     perm = rng.permutation(data.n)
     k = int(round(test_fraction * data.n))
     if k == 0 or k == data.n:

@@ -74,11 +74,18 @@ def minimize(objective, optimizer, theta0, steps, grad_fn=None, warn=True):
     stopped = np.arange(steps + 1).reshape((-1,) + (1,) * diverged.ndim) >= np.where(diverged < 0, steps + 1, diverged)
     values[stopped] = np.nan
     thetas[stopped] = np.nan
-    if warn and np.any(diverged >= 0):
-        n, total = int(np.sum(diverged >= 0)), diverged.size
-        first = int(diverged[diverged >= 0].min())
-        runs = "the run" if total == 1 else f"{n} of {total} runs"
-        warnings.warn(f"{optimizer.name}: {runs} diverged (first at step {first}); "
-                      f"the path stops there. A smaller learning rate may help.",
-                      DivergenceWarning, stacklevel=2)
+    if warn:
+        warn_diverged(optimizer.name, diverged, "at step", "the path stops there")
     return Trajectory(thetas, values, diverged, optimizer, objective)
+
+
+def warn_diverged(who, diverged, when, consequence, stacklevel=2):
+    """One DivergenceWarning summarising every run whose entry in ``diverged`` is >= 0."""
+    blown = np.asarray(diverged) >= 0
+    if not np.any(blown):
+        return
+    total = blown.size
+    runs = "the run" if total == 1 else f"{int(blown.sum())} of {total} runs"
+    first = int(np.asarray(diverged)[blown].min())
+    warnings.warn(f"{who}: {runs} diverged (first {when} {first}); {consequence}. "
+                  f"A smaller learning rate may help.", DivergenceWarning, stacklevel=stacklevel + 1)

@@ -16,13 +16,12 @@ shape ``(K, dim)`` or the optimizer's hyperparameters have shape ``(K, 1)``; all
 same sequence of mini-batches.
 """
 import math
-import warnings
 from typing import NamedTuple, Optional
 
 import numpy as np
 
-from ._validate import as_params, check_range
-from .run import DivergenceWarning
+from ._validate import as_generator, as_params, check_range
+from .run import warn_diverged
 
 
 class History(NamedTuple):
@@ -91,14 +90,6 @@ def clip_by_value(c):
     return clip
 
 
-def _generator(rng):
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, (int, np.integer)):
-        return np.random.default_rng(rng)
-    raise ValueError(f"rng must be a numpy Generator or an integer seed, got {type(rng).__name__}")
-
-
 def _runs_shape(w, optimizer):
     """The shape of w after broadcasting against array hyperparameters (e.g. eta of shape (K, 1))."""
     shapes = [w.shape]
@@ -147,7 +138,7 @@ def fit(model, data, optimizer, batch_size=None, epochs=1, shuffle=True, rng=Non
     if shuffle:
         if rng is None:
             raise ValueError("shuffle=True needs rng=np.random.default_rng(seed) (or shuffle=False)")
-        rng = _generator(rng)
+        rng = as_generator(rng)
 
     w = as_params(model.init() if w0 is None else w0)
     if w.shape[-1] != model.dim:
@@ -208,13 +199,8 @@ def fit(model, data, optimizer, batch_size=None, epochs=1, shuffle=True, rng=Non
             if observe is not None:
                 observe(float(epoch_loss[e]) if np.ndim(epoch_loss[e]) == 0 else epoch_loss[e].copy())
 
-    if warn and np.any(diverged >= 0):
-        n, total = int(np.sum(diverged >= 0)), diverged.size
-        first = int(diverged[diverged >= 0].min())
-        which = "the run" if total == 1 else f"{n} of {total} runs"
-        warnings.warn(f"fit with {optimizer.name}: {which} diverged (first in epoch {first}); "
-                      f"the weights are NaN from there on. A smaller learning rate may help.",
-                      DivergenceWarning, stacklevel=2)
+    if warn:
+        warn_diverged(f"fit with {optimizer.name}", diverged, "in epoch", "the weights are NaN from there on")
     return History(w, path, path_steps, step_loss, step_examples, epoch_loss,
                    np.arange(epochs + 1) * N, test_loss, diverged, b, U)
 
@@ -233,7 +219,7 @@ def sample_batch_grads(model, w, data, batch_size, draws, rng):
     Their covariance has trace $\dfrac{\sigma^2}{b}\dfrac{N-b}{N-1}$, with $\sigma^2$ the
     trace of the covariance of the per-example gradients over the data set.
     """
-    rng = _generator(rng)
+    rng = as_generator(rng)
     N = data.n
     if not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= N:
         raise ValueError(f"batch_size must be an integer in [1, {N}], got {batch_size!r}")
