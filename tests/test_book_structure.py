@@ -142,3 +142,25 @@ def test_every_cited_key_is_in_references_bib():
             unknown += [f"{name}: {key.strip()}" for key in group.split(",")
                         if key.strip() not in known]
     assert not unknown, "cited keys missing from references.bib:\n" + "\n".join(unknown)
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=NB_IDS)
+def test_first_code_cell_imports_gdlib(nb_path):
+    """DESIGN section 6: a notebook's first code cell imports gdlib (and sets its seeds there)."""
+    cells = json.loads(nb_path.read_text(encoding="utf-8"))["cells"]
+    first = next("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert re.search(r"^\s*(import gdlib|from gdlib\b)", first, flags=re.M), first
+
+
+GLUED = "application/papermill.record/text/plain"
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=NB_IDS)
+def test_glued_numbers_are_python_numbers(nb_path):
+    """{glue:text}`x:.2f` cannot format a glued numpy scalar (its repr is np.float64(...)):
+    the site build then warns. Glue float(x) / int(x) instead."""
+    cells = json.loads(nb_path.read_text(encoding="utf-8"))["cells"]
+    bad = [o["metadata"]["scrapbook"]["name"]
+           for c in cells if c["cell_type"] == "code" for o in c.get("outputs", [])
+           if "scrapbook" in o.get("metadata", {}) and "".join(o["data"].get(GLUED, "")).startswith("np.")]
+    assert not bad, f"glued numpy scalars (wrap them in float()/int()): {bad}"
