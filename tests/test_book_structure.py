@@ -164,3 +164,17 @@ def test_glued_numbers_are_python_numbers(nb_path):
            for c in cells if c["cell_type"] == "code" for o in c.get("outputs", [])
            if "scrapbook" in o.get("metadata", {}) and "".join(o["data"].get(GLUED, "")).startswith("np.")]
     assert not bad, f"glued numpy scalars (wrap them in float()/int()): {bad}"
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=NB_IDS)
+def test_widget_cells_are_ignored_by_nbval_and_hidden_on_the_website(nb_path):
+    """A widget's ids change per run (nbval-ignore-output), and without a kernel its sliders
+    would move and recompute nothing (remove-output): the static twin is what the site shows."""
+    cells = json.loads(nb_path.read_text(encoding="utf-8"))["cells"]
+    for i, c in enumerate(cells):
+        if c["cell_type"] == "code" and any(WIDGET_VIEW in o.get("data", {}) for o in c.get("outputs", [])):
+            tags = set(c.get("metadata", {}).get("tags", []))
+            assert {"nbval-ignore-output", "remove-output"} <= tags, f"cell {i}: tags {sorted(tags)}"
