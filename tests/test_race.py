@@ -7,13 +7,14 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from gdlib import functions, optimizers, widgets  # noqa: E402
+from gdlib import functions, optimizers  # noqa: E402
+from gdlib.race import race as build_race, race_eta, race_runs  # noqa: E402
 from gdlib.run import minimize  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def race():
-    return widgets.race(steps=120)
+    return build_race(steps=120)
 
 
 def _lines(race):
@@ -42,9 +43,9 @@ def test_drawn_lines_are_the_minimize_paths(race):
 
 
 def test_lanes_equal_separate_runs_on_every_objective():
-    opts = {n: optimizers.ALL[n](eta=widgets.race_eta("beale", n)) for n in ("sgd", "nag", "adagrad", "adam", "amsgrad")}
+    opts = {n: optimizers.ALL[n](eta=race_eta("beale", n)) for n in ("sgd", "nag", "adagrad", "adam", "amsgrad")}
     for objective in (functions.beale, functions.saddle, functions.rastrigin, functions.himmelblau):
-        runs = widgets.race_runs(objective, opts, [1.0, 1.5], 80)
+        runs = race_runs(objective, opts, [1.0, 1.5], 80)
         for name, opt in opts.items():
             ref = minimize(objective, opt, [1.0, 1.5], 80, warn=False)
             np.testing.assert_allclose(runs[name].thetas, ref.thetas, rtol=1e-12, atol=1e-12)
@@ -81,10 +82,10 @@ def test_lanes_can_be_emptied_and_refilled(race):
     race.redraw()
     assert race.view.labels == [] and not _lines(race)
     race.pick[0].value = "adamax"
-    assert race.eta[0].value == pytest.approx(widgets.race_eta("beale", "adamax"))
+    assert race.eta[0].value == pytest.approx(race_eta("beale", "adamax"))
     assert race.view.labels[0].startswith("adamax")
 
 
 def test_too_many_lanes_is_an_error():
     with pytest.raises(ValueError, match="at most 6"):
-        widgets.race(lane_names=("sgd",) * 7)
+        build_race(lane_names=("sgd",) * 7)
