@@ -61,15 +61,26 @@ def _attempt(name, fn, *args):
     return False, None
 
 
-def check_value(name, answer, expected, rtol=1e-6):
-    """Is a number (or array) the expected one, to a relative tolerance?"""
+def check_value(name, answer, expected, rtol=1e-6, atol=1e-12, reveal=False):
+    """Is a number (or array) the expected one, to a relative tolerance?
+
+    The expected value is not printed unless ``reveal=True``: the rendered exercise page shows
+    this message under the empty template, so it must not give the answer away.
+    """
+    if answer is None:
+        return _report(name, False, "no answer yet")
     try:
-        close = np.allclose(np.asarray(answer, dtype=float), expected, rtol=rtol, atol=0)
+        got = np.asarray(answer, dtype=float)
+        close = got.shape == np.shape(expected) and np.allclose(got, expected, rtol=rtol, atol=atol)
     except (TypeError, ValueError):
-        close = False
+        return _report(name, False, f"expected a number or an array of numbers, got {type(answer).__name__}")
     if close:
         return _report(name, True)
-    return _report(name, False, f"expected {np.round(expected, 6).tolist()}, got {answer!r}")
+    if got.shape != np.shape(expected):
+        return _report(name, False, f"expected shape {np.shape(expected)}, got {got.shape}")
+    off = relative_error(got, expected)
+    shown = f"; expected {np.round(expected, 6).tolist()}" if reveal else ""
+    return _report(name, False, f"not there yet: relative difference {off:.1e}{shown}")
 
 
 def check_gradient(name, student_grad, f, points, tol=1e-6):
@@ -103,5 +114,6 @@ def check_path(name, student_run, reference_path, rtol=1e-10):
     if not wrong.any():
         return _report(name, True, f"{len(want) - 1} steps agree")
     k = int(np.argmax(wrong))
-    return _report(name, False, f"first disagreement at step {k}: got {got[k].round(6).tolist()}, "
-                   f"expected {want[k].round(6).tolist()}")
+    return _report(name, False, f"first disagreement at step {k} (relative difference "
+                   f"{relative_error(got[k], want[k]):.1e}): got {np.array2string(got[k], precision=10)}, "
+                   f"expected {np.array2string(want[k], precision=10)}")

@@ -37,3 +37,10 @@ def test_exercise_checkers_pass_right_and_fail_wrong_answers(capsys):
     assert _verdict(check.check_value, "v", 0.02, 0.02)
     assert not _verdict(check.check_value, "v", 0.03, 0.02)
     assert not _verdict(check.check_value, "v", None, 0.02)
+    assert "no answer yet" in capsys.readouterr().out
+    assert not _verdict(check.check_value, "v", 0.03, 0.02)
+    assert "0.02" not in capsys.readouterr().out             # the answer is not given away
+    assert not _verdict(check.check_value, "v", 0.03, 0.02, reveal=True)
+    assert "0.02" in capsys.readouterr().out
+    assert not _verdict(check.check_value, "v", [0.02, 0.02], 0.02)
+    assert _verdict(check.check_value, "zero", 0.0, 1e-33)       # an exact zero against round-off
