@@ -71,13 +71,14 @@ def check_value(name, answer, expected, rtol=1e-6, atol=1e-12, reveal=False):
         return _report(name, False, "no answer yet")
     try:
         got = np.asarray(answer, dtype=float)
-        close = got.shape == np.shape(expected) and np.allclose(got, expected, rtol=rtol, atol=atol)
     except (TypeError, ValueError):
         return _report(name, False, f"expected a number or an array of numbers, got {type(answer).__name__}")
-    if close:
-        return _report(name, True)
-    if got.shape != np.shape(expected):
+    try:                                    # a scalar may stand for an array of equal entries
+        got = np.broadcast_to(got, np.shape(expected))
+    except ValueError:
         return _report(name, False, f"expected shape {np.shape(expected)}, got {got.shape}")
+    if np.allclose(got, expected, rtol=rtol, atol=atol):
+        return _report(name, True)
     off = relative_error(got, expected)
     shown = f"; expected {np.round(expected, 6).tolist()}" if reveal else ""
     return _report(name, False, f"not there yet: relative difference {off:.1e}{shown}")
