@@ -5,13 +5,11 @@
 objective, so that a redraw of six runs of 500 steps stays well under 100 ms
 (``bench/widget_redraw.py`` measures it).
 """
-import warnings
-
 import ipywidgets as W
 import numpy as np
 
 from . import plotting
-from .run import DivergenceWarning, minimize
+from .run import minimize
 from .widgets import describe, slider
 
 RACE_OPTIMIZERS = ("sgd", "momentum", "nag", "adagrad", "adadelta", "rmsprop", "adam", "adamax", "nadam", "amsgrad")
@@ -85,9 +83,7 @@ def race_runs(objective, optimizers, theta0, steps):
     if not opts:
         return {}
     start = np.tile(np.asarray(theta0, dtype=float), (len(opts), 1))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DivergenceWarning)
-        traj = minimize(objective, lanes(opts), start, steps)
+    traj = minimize(objective, lanes(opts), start, steps, warn=False)
     return {label: Trajectory(traj.thetas[:, i], traj.values[:, i], traj.diverged[i], opt, objective)
             for i, (label, opt) in enumerate(zip(labels, opts))}
 

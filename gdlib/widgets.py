@@ -4,14 +4,13 @@ In Jupyter the sliders recompute; on the website (no kernel) nothing recomputes,
 explorer in the book sits next to a static twin (``plotting.small_multiples`` or an animation).
 """
 import inspect
-import warnings
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
 
 from . import plotting
-from .run import DivergenceWarning, minimize
+from .run import minimize
 
 LOG_SLIDERS = {"eta", "eps", "weight_decay"}
 """Hyperparameters spanning orders of magnitude get a logarithmic slider."""
@@ -33,11 +32,8 @@ def _accepted(factory, params):
 
 
 def run_path(objective, factory, theta0, steps, **params):
-    """One run of ``factory(**params)`` from ``theta0``, quietly: divergence is reported in the title."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DivergenceWarning)
-        traj = minimize(objective, factory(**_accepted(factory, params)), theta0, steps)
-    return traj
+    """One run of ``factory(**params)`` from ``theta0``, without a warning: ``describe`` reports divergence."""
+    return minimize(objective, factory(**_accepted(factory, params)), theta0, steps, warn=False)
 
 
 def describe(traj):
@@ -142,9 +138,7 @@ def noisy_run(objective, optimizer, theta0, steps, noise=1.0, seed=0):
     rng = np.random.default_rng(seed)
     theta0 = np.asarray(theta0, dtype=float)
     grad_fn = lambda theta: objective.grad(theta) + noise * rng.standard_normal(np.shape(theta))  # noqa: E731
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DivergenceWarning)
-        return minimize(objective, optimizer, theta0, steps, grad_fn=grad_fn)
+    return minimize(objective, optimizer, theta0, steps, grad_fn=grad_fn, warn=False)
 
 
 def draw_schedule_run(ax, schedule, traj, label=None):
@@ -199,13 +193,11 @@ def clipped_run(objective, optimizer, theta0, steps, threshold=None, mode="norm"
     """A run whose every gradient is clipped by norm or by value at ``threshold`` (None: unclipped)."""
     from .train import clip_by_norm, clip_by_value
     if threshold is None:
-        return run_path(objective, lambda: optimizer, theta0, steps)
+        return minimize(objective, optimizer, theta0, steps, warn=False)
     if mode not in ("norm", "value"):
         raise ValueError(f"mode must be 'norm' or 'value', got {mode!r}")
     clip = (clip_by_norm if mode == "norm" else clip_by_value)(threshold)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DivergenceWarning)
-        return minimize(objective, optimizer, theta0, steps, grad_fn=lambda theta: clip(objective.grad(theta)))
+    return minimize(objective, optimizer, theta0, steps, grad_fn=lambda theta: clip(objective.grad(theta)), warn=False)
 
 
 def draw_clipped(ax, objective, traj, box=None, title=None):
@@ -260,10 +252,8 @@ def fit_explorer(model, data, w0, batch_sizes=None, eta=(1e-3, 1.0, 0.1), epochs
     out = W.Output()
 
     def redraw(*_):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DivergenceWarning)
-            hist = train.fit(model, data, sgd(pick_eta.value), batch_size=pick_b.value, epochs=pick_epochs.value,
-                             rng=np.random.default_rng(seed), w0=w0)
+        hist = train.fit(model, data, sgd(pick_eta.value), batch_size=pick_b.value, epochs=pick_epochs.value,
+                         rng=np.random.default_rng(seed), w0=w0, warn=False)
         steps, losses = train.loss_along_path(model, data, hist)
         seen = np.r_[0, hist.step_examples][steps]
         with out:
