@@ -11,7 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_generator
+from ._special import sigmoid as _sigmoid
+from ._validate import ArgumentTypeError, as_generator, choice, describe, flag, integer, real, real_array
 
 
 class Dataset(NamedTuple):
@@ -36,13 +37,13 @@ class Dataset(NamedTuple):
 
 
 def _positive_int(name, value):
-    if not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return integer(name, value, low=1)
 
 
-def _sigmoid(z):
-    """The logistic function 1 / (1 + e^{-z}), written with tanh so it never overflows."""
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+def _dataset(data, name="data"):
+    if not isinstance(data, Dataset):
+        raise ArgumentTypeError(f"{name} must be a Dataset (X, y, name), got {describe(data, 40)}")
+    return data
 
 
 def linear_regression(n=200, d=2, noise=0.5, rng=None, bias=True, w_true=None):
@@ -56,13 +57,13 @@ def linear_regression(n=200, d=2, noise=0.5, rng=None, bias=True, w_true=None):
     """
     _positive_int("n", n)
     _positive_int("d", d)
-    if noise < 0:
-        raise ValueError(f"noise must be >= 0, got {noise}")
+    real("noise", noise, low=0, array=False)
+    bias = flag("bias", bias)
     rng = as_generator(rng)
     p = d + int(bias)
     if w_true is None:
         w_true = np.concatenate([2.0 * rng.standard_normal(d), rng.standard_normal(int(bias))])
-    w_true = np.asarray(w_true, dtype=float)
+    w_true = real_array("w_true", w_true)
     if w_true.shape != (p,):
         raise ValueError(f"w_true must have shape ({p},) for d={d}, bias={bias}, got {w_true.shape}")
     X = rng.standard_normal((n, d))
@@ -80,8 +81,8 @@ def logistic_classification(n=200, d=2, rng=None, separation=3.0, bias=True):
     """
     _positive_int("n", n)
     _positive_int("d", d)
-    if separation < 0:
-        raise ValueError(f"separation must be >= 0, got {separation}")
+    real("separation", separation, low=0, array=False)
+    bias = flag("bias", bias)
     rng = as_generator(rng)
     u = rng.standard_normal(d)
     w = separation * u / np.linalg.norm(u)
@@ -107,10 +108,10 @@ def sparse_features(n=1000, d=10, rng=None, frequencies=None, task="regression",
     """
     _positive_int("n", n)
     _positive_int("d", d)
-    if task not in ("regression", "classification"):
-        raise ValueError(f"task must be 'regression' or 'classification', got {task!r}")
+    choice("task", task, ("regression", "classification"))
+    real("noise", noise, low=0, array=False)
     rng = as_generator(rng)
-    f = np.logspace(0, -2, d) if frequencies is None else np.asarray(frequencies, dtype=float)
+    f = np.logspace(0, -2, d) if frequencies is None else real_array("frequencies", frequencies)
     if f.shape != (d,) or np.any((f <= 0) | (f > 1)):
         raise ValueError(f"frequencies must be {d} numbers in (0, 1], got {f!r}")
     w = rng.choice([-1.0, 1.0], size=d) / (2 * np.sqrt(f))
@@ -129,33 +130,21 @@ def sorted_by_label(data):
     Trained in this fixed order, without shuffling, stochastic gradient descent sees one class
     for a long stretch at the end of every epoch and drifts toward it.
     """
+    _dataset(data)
     order = np.argsort(data.y, kind="stable")
     return data.subset(order, f"{data.name} sorted by label")
 
 
 def train_test_split(data, test_fraction=0.25, rng=None):
     """A random split into ``(train, test)``; ``round(test_fraction * N)`` examples go to test."""
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must lie in (0, 1), got {test_fraction}")
+    _dataset(data)
+    real("test_fraction", test_fraction, low=0, high=1, low_open=True, high_open=True, array=False)
     rng = as_generator(rng)
     perm = rng.permutation(data.n)
     k = int(round(test_fraction * data.n))
     if k == 0 or k == data.n:
         raise ValueError(f"test_fraction={test_fraction} leaves an empty set for N={data.n}")
     return data.subset(np.sort(perm[k:]), f"{data.name} (train)"), data.subset(np.sort(perm[:k]), f"{data.name} (test)")
-
-
-def standardize(train, *others):
-    """Scale features to mean 0, variance 1 using the statistics of ``train`` only.
-
-    Returns the standardised ``train`` followed by the ``others`` (e.g. a test set) transformed
-    with the same mean and standard deviation; constant features are left centred, unscaled.
-    """
-    mean = train.X.mean(axis=0)
-    std = train.X.std(axis=0)
-    std = np.where(std > 0, std, 1.0)
-    out = [Dataset((s.X - mean) / std, s.y, s.name) for s in (train, *others)]
-    return out[0] if not others else tuple(out)
 
 
 def digits(classes=None, scale=True):
@@ -169,11 +158,17 @@ def digits(classes=None, scale=True):
     """
     from sklearn.datasets import load_digits      # imported here: scikit-learn is optional
 
+    scale = flag("scale", scale)
+    if classes is not None:
+        if not isinstance(classes, (tuple, list)) or len(classes) != 2:
+            raise ValueError(f"classes must be None or two different digits (a, b), got {describe(classes)}")
+        a, b = (integer(f"classes[{i}]", c, low=0, high=9) for i, c in enumerate(classes))
+        if a == b:
+            raise ValueError(f"classes must be two different digits, got ({a}, {b})")
     raw = load_digits()
     X = raw.data.astype(float) / (16.0 if scale else 1.0)
     y = raw.target.astype(float)
     if classes is None:
         return Dataset(X, y, "digits")
-    a, b = classes
     keep = (y == a) | (y == b)
     return Dataset(X[keep], (y[keep] == b).astype(float), f"digits {a} vs {b}")

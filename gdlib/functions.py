@@ -5,10 +5,14 @@ Every objective takes ``theta`` of shape ``(..., d)`` and returns ``f`` of shape
 whole grid or many runs at once. Each carries its known minima, a box to plot, the kind of
 contour levels that show it well, and its formula in LaTeX.
 """
+import functools
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import numpy as np
+
+from ._special import sigmoid
+from ._validate import as_points, integer, real_array
 
 
 @dataclass(frozen=True, eq=False)   # eq=False: hashable by identity (for caching grids)
@@ -25,12 +29,40 @@ class Objective:
     levels: str = "linear"              # contour spacing that shows the landscape: "linear" or "log"
     saddles: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
     min_value: Optional[float] = None   # f at the global minimum, if bounded below
+    hvp: Optional[Callable] = None      # hvp(theta, v) = hess(theta) @ v without forming the Hessian
+
+    def __post_init__(self):
+        """Check the definition, and make f, grad, hess and hvp refuse a theta of the wrong size."""
+        integer("dim", self.dim, low=1)
+        for key in ("f", "grad", "hess", "hvp"):
+            fn = getattr(self, key)
+            if fn is None and key in ("hess", "hvp"):
+                continue
+            if not callable(fn):
+                raise TypeError(f"{key} must be a function of theta, got {type(fn).__name__}")
+            object.__setattr__(self, key, _checked(fn, self.dim, self.name))
 
     def __call__(self, theta):
         return self.f(theta)
 
     def __repr__(self):
         return f"<Objective {self.name}: {self.latex}>"
+
+
+def _checked(fn, dim, name):
+    """``fn`` (f, grad, hess or hvp) with theta checked first: real, shape ``(..., dim)``.
+
+    Beale's formula would silently ignore a third coordinate and a quadratic would fail inside
+    ``einsum``; here both say what is wrong. Wrapping twice (``dataclasses.replace``) wraps once.
+    """
+    raw = getattr(fn, "__wrapped__", fn) if hasattr(fn, "_checks_dim") else fn
+
+    @functools.wraps(raw)
+    def checked(theta, *args):
+        return raw(as_points(theta, dim, name), *args)
+
+    checked._checks_dim = dim
+    return checked
 
 
 def _xy(theta):
@@ -52,13 +84,13 @@ def quadratic(A, b=None, name=None, box=None, latex=None):
     Gradient $A\theta - b$, Hessian $A$. If ``A`` is positive definite the minimiser is
     $A^{-1}b$; if it is indefinite, $A^{-1}b$ is a saddle point (listed in ``saddles``).
     """
-    A = np.array(A, dtype=float)
+    A = np.array(real_array("A", A), dtype=float)
     if A.ndim != 2 or A.shape[0] != A.shape[1]:
         raise ValueError(f"A must be a square matrix, got shape {A.shape}")
     if not np.allclose(A, A.T):
         raise ValueError("A must be symmetric")
     d = A.shape[0]
-    b = np.zeros(d) if b is None else np.array(b, dtype=float)
+    b = np.zeros(d) if b is None else np.array(real_array("b", b), dtype=float)
     if b.shape != (d,):
         raise ValueError(f"b must have shape ({d},) to match A, got {b.shape}")
     eigs = np.linalg.eigvalsh(A)
@@ -222,11 +254,6 @@ double_well = Objective(
 """A non-convex 1-D function: global minimum near -1.47, a local one near 1.35, a maximum between."""
 
 
-ALL = {o.name: o for o in (bowl, ill_conditioned, ellipsoid3d, saddle, beale, rosenbrock,
-                           himmelblau, rastrigin, parabola, double_well)}
-"""Every named objective by name."""
-
-
 # --- a cliff (chapter 3: gradient clipping) ----------------------------------------------
 
 _CLIFF_H, _CLIFF_S, _CLIFF_C = 50.0, 20.0, 1.0      # wall height, steepness, position
@@ -234,7 +261,7 @@ _CLIFF_H, _CLIFF_S, _CLIFF_C = 50.0, 20.0, 1.0      # wall height, steepness, po
 
 def _cliff_parts(theta):
     x, y = _xy(theta)
-    S = 0.5 * (1.0 + np.tanh(0.5 * _CLIFF_S * (x - _CLIFF_C)))    # sigmoid(s (x - c)), no overflow
+    S = sigmoid(_CLIFF_S * (x - _CLIFF_C))                          # sigma(s (x - c))
     return x, y, S
 
 
@@ -268,3 +295,120 @@ cliff = Objective(
 r"""A bowl with a cliff: a wall of height 50 and width about 0.2 at $x = 1$, $\sigma$ the logistic
 function. On the wall the gradient is up to $50 \cdot 20 / 4 = 250$, a hundred times the gradient
 beside it: one plain gradient step taken there throws the parameters far away (Pascanu et al. 2013)."""
+
+
+ALL = {o.name: o for o in (bowl, ill_conditioned, ellipsoid3d, saddle, beale, rosenbrock,
+                           himmelblau, rastrigin, parabola, double_well, cliff)}
+"""Every named objective by name (``tests/test_validation.py`` checks that none is missing)."""
+
+
+# --- n-dimensional Rosenbrock functions (chapter 7: second-order methods) ------------------
+
+def _pairs(theta):
+    theta = np.asarray(theta, dtype=float)
+    if theta.shape[-1] % 2:
+        raise ValueError(f"extended_rosenbrock needs an even number of coordinates, got {theta.shape[-1]}")
+    return theta[..., 0::2], theta[..., 1::2]          # x_{2i-1}, x_{2i}: one 2-D Rosenbrock term each
+
+
+def extended_rosenbrock(n):
+    r"""The extended Rosenbrock function in $n$ (even) dimensions: $n/2$ independent 2-D Rosenbrock terms,
+
+    $$f(\theta) = \sum_{i=1}^{n/2} (1 - \theta_{2i-1})^2 + 100\,(\theta_{2i} - \theta_{2i-1}^2)^2 ,$$
+
+    minimum 0 at $(1, \dots, 1)$, the only critical point; the Hessian is block diagonal with
+    2x2 blocks, and ``hvp(theta, v)`` multiplies by it in $O(n)$. The usual start is
+    $(-1.2, 1, -1.2, 1, \dots)$ (Moré, Garbow & Hillstrom 1981). Not to be confused with
+    :func:`chained_rosenbrock`, the coupled sum that ``scipy.optimize.rosen`` computes.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2 or n % 2:
+        raise ValueError(f"n must be an even integer >= 2, got {n!r}")
+    n = int(n)
+
+    def f(theta):
+        a, b = _pairs(theta)
+        return np.sum((1 - a) ** 2 + 100 * (b - a ** 2) ** 2, axis=-1)
+
+    def grad(theta):
+        a, b = _pairs(theta)
+        return np.stack([-2 * (1 - a) - 400 * a * (b - a ** 2), 200 * (b - a ** 2)], -1).reshape(np.shape(theta))
+
+    def _blocks(theta):                                  # the 2x2 blocks' entries, shape (..., n/2) each
+        a, b = _pairs(theta)
+        return 2 - 400 * (b - a ** 2) + 800 * a ** 2, -400 * a, 200.0 + 0 * a
+
+    def hess(theta):
+        haa, hab, hbb = _blocks(theta)
+        H = np.zeros(np.shape(theta)[:-1] + (n, n))
+        i = np.arange(0, n, 2)
+        H[..., i, i], H[..., i, i + 1], H[..., i + 1, i], H[..., i + 1, i + 1] = haa, hab, hab, hbb
+        return H
+
+    def hvp(theta, v):
+        haa, hab, hbb = _blocks(theta)
+        va, vb = _pairs(np.broadcast_to(v, np.broadcast_shapes(np.shape(theta), np.shape(v))))
+        return np.stack([haa * va + hab * vb, hab * va + hbb * vb], -1).reshape(va.shape[:-1] + (n,))
+
+    return Objective(f"extended_rosenbrock({n})", n, f, grad, hess,
+                     latex=r"\sum_{i=1}^{n/2} (1 - \theta_{2i-1})^2 + 100\,(\theta_{2i} - \theta_{2i-1}^2)^2",
+                     minima=np.ones((1, n)), box=((-2, 2), (-1, 3)) if n == 2 else None, levels="log",
+                     min_value=0.0, hvp=hvp)
+
+
+def chained_rosenbrock(n):
+    r"""The chained Rosenbrock function in $n \ge 2$ dimensions, as ``scipy.optimize.rosen`` computes it:
+
+    $$f(\theta) = \sum_{i=1}^{n-1} 100\,(\theta_{i+1} - \theta_i^2)^2 + (1 - \theta_i)^2 .$$
+
+    Neighbouring coordinates are coupled, so the Hessian is tridiagonal. Global minimum 0 at
+    $(1, \dots, 1)$; for $n \ge 4$ there is also a local minimum near $(-1, 1, \dots, 1)$
+    (Kok & Sandrock 2009), which :func:`extended_rosenbrock` does not have. For $n = 2$ both
+    are the 2-D ``rosenbrock``.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+        raise ValueError(f"n must be an integer >= 2, got {n!r}")
+    n = int(n)
+
+    def f(theta):
+        theta = np.asarray(theta, dtype=float)
+        a, b = theta[..., :-1], theta[..., 1:]
+        return np.sum(100 * (b - a ** 2) ** 2 + (1 - a) ** 2, axis=-1)
+
+    def grad(theta):
+        theta = np.asarray(theta, dtype=float)
+        a, b = theta[..., :-1], theta[..., 1:]
+        inner = 100 * (b - a ** 2)                      # d/db of the i-th term is 2 * inner
+        g = np.zeros_like(theta)
+        g[..., :-1] += -4 * a * inner - 2 * (1 - a)
+        g[..., 1:] += 2 * inner
+        return g
+
+    def _bands(theta):                                   # diagonal (..., n) and off-diagonal (..., n-1)
+        theta = np.asarray(theta, dtype=float)
+        a, b = theta[..., :-1], theta[..., 1:]
+        diag = np.zeros_like(theta)
+        diag[..., :-1] += 1200 * a ** 2 - 400 * b + 2
+        diag[..., 1:] += 200
+        return diag, -400 * a
+
+    def hess(theta):
+        diag, off = _bands(theta)
+        i = np.arange(n)
+        H = np.zeros(np.shape(theta)[:-1] + (n, n))
+        H[..., i, i] = diag
+        H[..., i[:-1], i[1:]] = off
+        H[..., i[1:], i[:-1]] = off
+        return H
+
+    def hvp(theta, v):
+        diag, off = _bands(theta)
+        v = np.asarray(v, dtype=float)
+        out = diag * v
+        out[..., :-1] = out[..., :-1] + off * v[..., 1:]
+        out[..., 1:] = out[..., 1:] + off * v[..., :-1]
+        return out
+
+    return Objective(f"chained_rosenbrock({n})", n, f, grad, hess,
+                     latex=r"\sum_{i=1}^{n-1} 100\,(\theta_{i+1} - \theta_i^2)^2 + (1 - \theta_i)^2",
+                     minima=np.ones((1, n)), box=((-2, 2), (-1, 3)) if n == 2 else None, levels="log",
+                     min_value=0.0, hvp=hvp)

@@ -13,34 +13,68 @@ Everything is vectorised: ``w`` may have shape ``(..., dim)`` (e.g. ``(K, dim)``
 grid of points for a contour plot), and ``X, y`` may carry leading axes too (``(M, b, d)`` and
 ``(M, b)`` for M batches at once); leading axes broadcast against each other.
 """
+from typing import Protocol, runtime_checkable
+
 import numpy as np
 
+from ._special import sigmoid as _sigmoid
+from ._validate import as_generator, as_params, flag, integer, real, real_array
 from .functions import Objective
 
 
-def _sigmoid(z):
-    """The logistic function 1 / (1 + e^{-z}), written with tanh so it never overflows."""
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+@runtime_checkable
+class Model(Protocol):
+    r"""What every model in gdlib provides (linear and logistic regression here, networks in :mod:`gdlib.nn`).
+
+    * ``dim``: the number of parameters. All of them live in **one flat vector** ``theta`` of
+      shape ``(..., dim)``, the shape the optimizers update (leading axes: K runs, a grid of points).
+    * ``init(rng)``: initial parameters of shape ``(dim,)``; every random draw comes from the
+      explicit ``numpy.random.Generator`` ``rng`` (no global seeding).
+    * ``loss(theta, X, y)``: the mean loss over the rows of a batch, ``X`` of shape ``(..., b, n)``
+      and ``y`` of shape ``(..., b)``; returns shape ``(...)``, the leading axes of ``theta``,
+      ``X`` and ``y`` broadcast against each other (K runs on one batch, one run on M batches).
+    * ``grad(theta, X, y)``: its gradient with respect to ``theta``, shape ``(..., dim)``: the
+      mini-batch gradient $\nabla_\theta \frac1b \sum_{i=1}^b \ell(\theta; x_i, y_i)$.
+
+    ``isinstance(model, Model)`` checks that these members exist (not their signatures).
+    """
+    dim: int
+
+    def init(self, rng):
+        ...
+
+    def loss(self, theta, X, y):
+        ...
+
+    def grad(self, theta, X, y):
+        ...
 
 
 class _Linear:
     """Shared plumbing: the affine score $z = x^\top w + b$ and the augmented features $[x, 1]$."""
 
     def __init__(self, d, bias=True):
-        if not isinstance(d, (int, np.integer)) or d < 1:
-            raise ValueError(f"d must be a positive integer, got {d!r}")
-        self.d = int(d)
-        self.bias = bool(bias)
+        self.d = integer("d", d, low=1)
+        self.bias = flag("bias", bias)
         self.dim = self.d + int(self.bias)
 
     def _check(self, w, X):
-        w = np.asarray(w, dtype=float)
-        X = np.asarray(X, dtype=float)
+        w = as_params(w, name="w", copy=False)
+        X = X if type(X) is np.ndarray and X.dtype == np.float64 else real_array("X", X, finite=False)
         if w.shape[-1:] != (self.dim,):
             raise ValueError(f"w must have shape (..., {self.dim}) for {self!r}, got {w.shape}")
-        if X.shape[-1:] != (self.d,):
+        if X.ndim < 2 or X.shape[-1:] != (self.d,):
             raise ValueError(f"X must have shape (..., b, {self.d}) for {self!r}, got {X.shape}")
         return w, X
+
+    @staticmethod
+    def _targets(y, X):
+        """y of shape (..., b), one target per row of X (a column (b, 1) would broadcast to (b, b))."""
+        y = y if type(y) is np.ndarray and y.dtype == np.float64 else real_array("y", y, finite=False)
+        if y.ndim < 1 or y.shape[-1] != X.shape[-2]:
+            raise ValueError(f"y must have shape (..., {X.shape[-2]}), one target per row of X "
+                             f"(X has shape {X.shape}), got {y.shape}")
+        return y
 
     def score(self, w, X):
         r"""$z = X w_{1:d} + b$, shape ``(..., b)``."""
@@ -57,12 +91,13 @@ class _Linear:
 
     def init(self, rng=None, scale=0.0, runs=None):
         """Initial weights: zeros, or ``scale * N(0, 1)`` drawn from ``rng``; ``runs`` adds a leading axis."""
-        shape = (self.dim,) if runs is None else (runs, self.dim)
+        real("scale", scale, low=0, array=False)
+        shape = (self.dim,) if runs is None else (integer("runs", runs, low=1), self.dim)
         if scale == 0:
             return np.zeros(shape)
         if rng is None:
             raise ValueError("init with scale > 0 needs rng=np.random.default_rng(seed)")
-        return scale * rng.standard_normal(shape)
+        return scale * as_generator(rng).standard_normal(shape)
 
     def grad(self, w, X, y):
         """The mean of ``per_example_grad`` over the rows, computed without forming it."""
@@ -115,7 +150,7 @@ class LinearRegression(_Linear):
         return f"LinearRegression(d={self.d}, bias={self.bias})"
 
     def _residual(self, w, X, y):
-        return self.score(w, X) - y                               # x_i'w + b - y_i
+        return self.score(w, X) - self._targets(y, X)             # x_i'w + b - y_i
 
     def _penalty_grad(self, w):
         return 0.0
@@ -134,9 +169,6 @@ class LinearRegression(_Linear):
         """The least-squares weights (minimum-norm if not unique), via ``np.linalg.lstsq``."""
         return np.linalg.lstsq(self.features(X), np.asarray(y, float), rcond=None)[0]
 
-    def predict(self, w, X):
-        return self.score(w, X)
-
 
 class LogisticRegression(_Linear):
     r"""Mean cross-entropy of $P(y=1 \mid x) = \sigma(z)$, $z = x^\top w + w_0$, for labels $y \in \{0, 1\}$:
@@ -152,15 +184,18 @@ class LogisticRegression(_Linear):
 
     def __init__(self, d, bias=True, l2=0.0):
         super().__init__(d, bias)
-        if np.any(np.asarray(l2) < 0):
-            raise ValueError(f"l2 must be >= 0, got {l2}")
+        real("l2", l2, low=0)
+        if np.ndim(l2) and np.shape(l2)[-1] != 1:
+            raise ValueError(f"l2 must be a number or an array of shape (K, 1), one per run of w (K, dim), "
+                             f"got shape {np.shape(l2)}")
         self.l2 = l2
 
     def __repr__(self):
-        return f"LogisticRegression(d={self.d}, bias={self.bias}, l2={self.l2:g})"
+        l2 = f"{self.l2:g}" if np.ndim(self.l2) == 0 else f"array{np.shape(self.l2)}"
+        return f"LogisticRegression(d={self.d}, bias={self.bias}, l2={l2})"
 
     def _residual(self, w, X, y):
-        return _sigmoid(self.score(w, X)) - y                      # sigma(z_i) - y_i
+        return _sigmoid(self.score(w, X)) - self._targets(y, X)    # sigma(z_i) - y_i
 
     def _penalty_grad(self, w):
         if np.all(np.asarray(self.l2) == 0):
@@ -171,9 +206,10 @@ class LogisticRegression(_Linear):
     def loss(self, w, X, y):
         w, X = self._check(w, X)
         z = self.score(w, X)
-        J = np.mean(np.logaddexp(0.0, z) - y * z, axis=-1)
+        J = np.mean(np.logaddexp(0.0, z) - self._targets(y, X) * z, axis=-1)
         if np.any(np.asarray(self.l2) != 0):
-            J = J + 0.5 * self.l2 * np.sum(w[..., :self.d] ** 2, axis=-1)
+            l2 = np.asarray(self.l2)[..., 0] if np.ndim(self.l2) else self.l2    # (K, 1) -> (K,), the loss's shape
+            J = J + 0.5 * l2 * np.sum(w[..., :self.d] ** 2, axis=-1)
         return J
 
     def hess(self, w, X, y):
@@ -182,7 +218,7 @@ class LogisticRegression(_Linear):
         A = self.features(X)
         H = np.swapaxes(A, -1, -2) @ ((s * (1 - s))[..., None] * A) / A.shape[-2]
         mask = np.r_[np.ones(self.d), np.zeros(int(self.bias))]
-        return H + np.asarray(self.l2)[..., None, None] * np.diag(mask) if np.any(np.asarray(self.l2) != 0) else H
+        return H + np.asarray(self.l2)[..., None] * np.diag(mask) if np.any(np.asarray(self.l2) != 0) else H
 
     def predict_proba(self, w, X):
         r"""$P(y = 1 \mid x) = \sigma(x^\top w + w_0)$, shape ``(..., b)``."""
@@ -190,4 +226,5 @@ class LogisticRegression(_Linear):
 
     def accuracy(self, w, X, y):
         """The fraction of rows whose label is predicted correctly (threshold 1/2)."""
-        return np.mean((self.score(w, X) > 0) == (np.asarray(y) > 0.5), axis=-1)
+        w, X = self._check(w, X)
+        return np.mean((self.score(w, X) > 0) == (self._targets(y, X) > 0.5), axis=-1)

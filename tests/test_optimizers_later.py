@@ -141,8 +141,7 @@ def test_R_runs_in_one_call_equal_R_separate_runs(name):
     for k in range(R):
         scalar = {p: (float(v[k, 0]) if isinstance(v, np.ndarray) else v) for p, v in kwargs.items()}
         alone = run(factory(**scalar), THETA0[k])
-        # beta ** t with an array beta (numpy's SIMD power) and a float beta (libm) may differ by an ulp
-        np.testing.assert_allclose(together[:, k], alone, rtol=1e-15, atol=1e-15, err_msg=f"run {k}: {scalar}")
+        np.testing.assert_array_equal(together[:, k], alone, err_msg=f"run {k}: {scalar}")     # bit for bit
     assert len({tuple(np.round(together[-1, k], 12)) for k in range(R)}) == R     # the runs differ
 
 
