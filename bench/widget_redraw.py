@@ -25,7 +25,7 @@ import io  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 from gdlib import optimizers, plotting, run  # noqa: E402
-from gdlib.race import race as build_race, race_eta, race_runs  # noqa: E402
+from gdlib.race import Race, race_eta, race_runs  # noqa: E402
 
 BUDGET_MS = 100.0
 
@@ -36,7 +36,7 @@ def median_ms(samples):
 
 def main(repeats=30):
     lanes = ("sgd", "momentum", "nag", "adagrad", "rmsprop", "adam")
-    race = build_race(lane_names=lanes, objective="beale", steps=500)   # builds the canvas once
+    race = Race(lane_names=lanes, objective="beale", steps=500)          # builds the canvas once
     view = race.view
     settings = race.settings()
     n, steps, name = len(settings["lanes"]), settings["steps"], settings["objective"].name

@@ -8,6 +8,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import animation
 
+from ._validate import ArgumentTypeError, describe as _describe, flag, integer, real, real_array
+from .run import describe
+
 PALETTE = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 
 
@@ -18,6 +21,31 @@ def use_book_style():
         "axes.spines.top": False, "axes.spines.right": False, "legend.frameon": False,
         "animation.embed_limit": 20.0,
     })
+
+
+def _objective(objective, dim, what):
+    """The objective a drawing function needs: one with ``dim`` coordinates."""
+    if not hasattr(objective, "dim") or not callable(getattr(objective, "f", None)):
+        raise ArgumentTypeError(f"objective must be a gdlib.functions.Objective, got {_describe(objective, 40)}")
+    if objective.dim != dim:
+        other = "curve_1d" if objective.dim == 1 else "contour" if objective.dim == 2 else "a loss curve (loss_curves)"
+        raise ValueError(f"{what} draws objectives of {dim} coordinate{'s' * (dim > 1)}; {objective.name} has "
+                         f"{objective.dim}: use {other}")
+    return objective
+
+
+def _box(box, objective, dim):
+    """The plotting box as floats: ((xmin, xmax), (ymin, ymax)) for 2-D, (xmin, xmax) for 1-D; finite, non-empty."""
+    if box is None:
+        box = objective.box
+        if box is None:
+            raise ValueError(f"box is required: {objective.name} has no plotting box of its own; "
+                             f"give box={'((xmin, xmax), (ymin, ymax))' if dim == 2 else '(xmin, xmax)'}")
+    shape = (2, 2) if dim == 2 else (2,)
+    arr = real_array("box", box, shape=shape)
+    if np.any(arr[..., 0] >= arr[..., 1]):
+        raise ValueError(f"box must give each axis as (min, max) with min < max, got {arr.tolist()}")
+    return tuple(map(tuple, arr.tolist())) if dim == 2 else tuple(arr.tolist())
 
 
 @functools.lru_cache(maxsize=32)
@@ -38,8 +66,11 @@ def _levels(objective, Z, count=25):
 
 def contour(objective, ax=None, box=None, n=200, levels=None, filled=True, minima=True):
     """Contours of a 2-D objective (log-spaced levels for Beale, Rosenbrock and Himmelblau)."""
+    _objective(objective, 2, "contour")
+    box = _box(box, objective, 2)
+    n = integer("n", n, low=2)
+    filled, minima = flag("filled", filled), flag("minima", minima)
     ax = ax or plt.subplots()[1]
-    box = tuple(map(tuple, box or objective.box))
     X, Y, Z = _grid(objective, box, n)
     levels = _levels(objective, Z) if levels is None else levels
     if filled:
@@ -58,15 +89,33 @@ def _aspect_ok(box):
     return 0.25 < (y1 - y0) / (x1 - x0) < 4
 
 
-def _as_path(path):
-    """A (steps + 1, d) array from a Trajectory of one run or an array."""
+def _as_path(path, dim=2, name="path"):
+    """A (steps + 1, dim) array from a Trajectory of one run or an array; at least the start point."""
     thetas = getattr(path, "thetas", path)
-    return np.asarray(thetas, dtype=float)
+    arr = real_array(name, thetas, finite=False, nonempty=False)
+    if dim == 1 and arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2 or arr.shape[1] != dim:
+        raise ValueError(f"{name} must have shape (steps + 1, {dim}): one row per iterate of one run, got {arr.shape}")
+    if len(arr) == 0:
+        raise ValueError(f"{name} is empty: it needs at least the starting point")
+    if not np.all(np.isfinite(arr[0])):
+        raise ValueError(f"{name} must start at a finite point, got {arr[0].tolist()}")
+    return arr
+
+
+def _paths(paths, nonempty=False):
+    """``paths`` (a dict label -> path) as a dict of checked (steps + 1, 2) arrays."""
+    if not isinstance(paths, dict):
+        raise ArgumentTypeError(f"paths must be a dict label -> (steps + 1, 2) path, got {_describe(paths, 40)}")
+    if nonempty and not paths:
+        raise ValueError("paths must hold at least one path, got an empty dict")
+    return {label: _as_path(p, name=f"paths[{label!r}]") for label, p in paths.items()}
 
 
 def path(ax, thetas, label=None, color=None, markers=True, **kwargs):
     """Draw one 2-D path: a line through the iterates, a dot at each, a ring at the start."""
-    thetas = _as_path(thetas)
+    thetas = _as_path(thetas, name="thetas")
     line, = ax.plot(thetas[:, 0], thetas[:, 1], "-", color=color, lw=1.6, label=label, **kwargs)
     if markers:
         ax.plot(thetas[:, 0], thetas[:, 1], ".", color=line.get_color(), ms=4)
@@ -76,6 +125,7 @@ def path(ax, thetas, label=None, color=None, markers=True, **kwargs):
 
 def contour_paths(objective, paths, ax=None, box=None, title=None, markers=True, legend=True):
     """Contours of ``objective`` with several paths: ``paths`` maps a label to a (steps + 1, 2) path."""
+    paths = _paths(paths)
     ax = contour(objective, ax=ax, box=box)
     for i, (label, thetas) in enumerate(paths.items()):
         path(ax, thetas, label=label, color=PALETTE[i % len(PALETTE)], markers=markers)
@@ -91,13 +141,15 @@ def curve_1d(objective, thetas=None, ax=None, box=None, label=None, annotate=0):
 
     ``annotate`` labels the first that many iterates with their index.
     """
+    _objective(objective, 1, "curve_1d")
+    x0, x1 = _box(box, objective, 1)
+    annotate = integer("annotate", annotate, low=0)
+    pts = None if thetas is None else _as_path(thetas, dim=1, name="thetas").reshape(-1)
     ax = ax or plt.subplots()[1]
-    x0, x1 = box or objective.box
     x = np.linspace(x0, x1, 400)
     curve = objective.f(x[:, None])
     ax.plot(x, curve, color="0.3", lw=1.5, label=f"${objective.latex}$")
     if thetas is not None:
-        pts = _as_path(thetas).reshape(-1)
         pts = pts[np.isfinite(pts)]
         vals = objective.f(pts[:, None])
         ax.plot(pts, vals, "o-", color=PALETTE[1], ms=5, lw=1, alpha=0.85, label=label)
@@ -110,9 +162,13 @@ def curve_1d(objective, thetas=None, ax=None, box=None, label=None, annotate=0):
 
 def loss_curves(curves, ax=None, log=True, xlabel="step", ylabel=r"$J(\theta_t) - J^*$"):
     """Plot several loss curves: ``curves`` maps a label to a 1-D array of values."""
+    if not isinstance(curves, dict):
+        raise ArgumentTypeError(f"curves must be a dict label -> 1-D array of values, got {_describe(curves, 40)}")
+    curves = {label: real_array(f"curves[{label!r}]", values, ndim=1, finite=False) for label, values in curves.items()}
+    log = flag("log", log)
     ax = ax or plt.subplots()[1]
     for i, (label, values) in enumerate(curves.items()):
-        ax.plot(np.asarray(values), label=label, color=PALETTE[i % len(PALETTE)])
+        ax.plot(values, label=label, color=PALETTE[i % len(PALETTE)])
     if log:
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel)
@@ -127,9 +183,12 @@ def animate_paths(objective, paths, frames=60, interval=80, box=None, title=None
     Show it on the website with ``IPython.display.HTML(anim.to_jshtml())`` (see ``animation_html``).
     ``frames`` evenly spaced snapshots keep the stored notebook small.
     """
+    arrays = _paths(paths, nonempty=True)
+    frames = integer("frames", frames, low=1)
+    real("interval", interval, low=0, low_open=True, array=False)
+    _objective(objective, 2, "animate_paths")
     fig, ax = plt.subplots(figsize=figsize)
     contour(objective, ax=ax, box=box)
-    arrays = {label: _as_path(p) for label, p in paths.items()}
     steps = max(len(a) for a in arrays.values()) - 1
     cuts = np.unique(np.linspace(0, steps, frames).round().astype(int))
     lines = [ax.plot([], [], "-", lw=1.8, color=PALETTE[i % len(PALETTE)], label=label)[0]
@@ -164,7 +223,12 @@ def small_multiples(draw, values, ncols=3, panel_size=(3.6, 3.0), sharey=False, 
 
     ``title``, e.g. ``"eta = {}"``, replaces each panel's own title.
     """
+    if not callable(draw):
+        raise ArgumentTypeError(f"draw must be a function draw(ax, value), got {_describe(draw, 40)}")
     values = list(values)
+    if not values:
+        raise ValueError("values must hold at least one value (one panel each), got none")
+    ncols = integer("ncols", ncols, low=1)
     nrows = -(-len(values) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
                              squeeze=False, sharey=sharey)
@@ -189,7 +253,8 @@ class PathCanvas:
     def __init__(self, objective, box=None, lines=6, figsize=(5.2, 4.2), dpi=80):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
-        self.objective = objective
+        self.objective = _objective(objective, 2, "PathCanvas")
+        lines = integer("lines", lines, low=1)
         self.figure = Figure(figsize=figsize, dpi=dpi)
         self.canvas = FigureCanvasAgg(self.figure)
         self.ax = self.figure.add_subplot()
@@ -213,8 +278,8 @@ class PathCanvas:
         """
         if len(paths) > len(self.lines):
             raise ValueError(f"this canvas draws at most {len(self.lines)} paths, got {len(paths)}")
+        arrays = list(_paths(paths).values())
         self.canvas.restore_region(self._background)
-        arrays = [np.asarray(p, dtype=float) for p in paths.values()]
         for i, (line, head) in enumerate(zip(self.lines, self.heads)):
             visible = i < len(arrays)
             line.set_visible(visible)
@@ -247,3 +312,43 @@ class PathCanvas:
         buffer = BytesIO()
         Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(buffer, format="png", compress_level=1)
         return buffer.getvalue()
+
+
+# --- one run per panel: what the explorers of gdlib.widgets draw, and their static twins -------
+
+def draw_run(ax, objective, traj, label=None):
+    """Draw one run on ``ax``: contour and path for 2-D objectives, curve and iterates for 1-D.
+
+    The title is :func:`gdlib.run.describe` of the run (its final value, or where it diverged).
+    """
+    if objective.dim == 1:
+        curve_1d(objective, traj.thetas, ax=ax, label=label, annotate=4)
+    else:
+        contour_paths(objective, {label or traj.optimizer.name: traj.thetas}, ax=ax)
+    ax.set_title(describe(traj), fontsize=10)
+    return ax
+
+
+def draw_schedule_run(ax, schedule, traj, label=None):
+    """The loss of ``traj`` (log scale, left axis) and the schedule's eta_t (right axis) on one panel."""
+    t = np.arange(traj.steps)
+    gap = traj.values - (traj.objective.min_value or 0.0)
+    ax.plot(np.arange(traj.steps + 1), gap, color=PALETTE[0], lw=1)
+    ax.set_yscale("log")
+    ax.set(xlabel="step t", ylabel=r"$J(\theta_t) - J^*$")
+    right = ax.twinx()
+    right.plot(t, np.broadcast_to(schedule(t), t.shape), color=PALETTE[1], lw=2)
+    right.set_ylabel(r"$\eta_t$", color=PALETTE[1])
+    right.set_ylim(bottom=0)
+    right.grid(False)
+    ax.set_title(f"{label}\n{describe(traj)}" if label else describe(traj), fontsize=9)
+    return ax
+
+
+def draw_clipped(ax, objective, traj, box=None, title=None):
+    """A clipped (or unclipped) run on the contours, with the longest step it took in the title."""
+    contour_paths(objective, {traj.optimizer.name: traj.thetas}, ax=ax, box=box, legend=False)
+    jumps = np.linalg.norm(np.diff(traj.thetas, axis=0), axis=-1)
+    longest = float(np.nanmax(jumps)) if np.any(np.isfinite(jumps)) else float("nan")
+    ax.set_title(title or f"longest step {longest:.2f}; {describe(traj)}", fontsize=9)
+    return ax

@@ -1,6 +1,6 @@
 """The optimizer race: up to six optimizers side by side on one objective, redrawn fast.
 
-``race(...)`` builds the widget (display it in Jupyter); ``race_runs`` races optimizers in one
+``Race(...)`` is the widget (display it in Jupyter); ``race_runs`` races optimizers in one
 ``minimize`` call without any widget; ``RaceView`` draws paths over contours cached once per
 objective, so that a redraw of six runs of 500 steps stays well under 100 ms
 (``bench/widget_redraw.py`` measures it).
@@ -8,12 +8,11 @@ objective, so that a redraw of six runs of 500 steps stays well under 100 ms
 import ipywidgets as W
 import numpy as np
 
-from . import plotting
-from .run import minimize
-from .widgets import describe, slider
+from . import functions, optimizers, plotting
+from .run import Trajectory, describe, minimize
 
-RACE_OPTIMIZERS = ("sgd", "momentum", "nag", "adagrad", "adadelta", "rmsprop", "adam", "adamax", "nadam", "amsgrad")
-"""The optimizers a race lane can run (``gdlib.optimizers`` factories, default hyperparameters but eta)."""
+RACE_OPTIMIZERS = optimizers.SURVEY
+"""The optimizers a race lane can run: the survey's, ``gdlib.optimizers.SURVEY`` (default hyperparameters but eta)."""
 
 _SLOW = ("sgd", "momentum", "nag")          # learning rate multiplies the raw gradient
 RACE_PRESETS = {
@@ -68,18 +67,16 @@ def lanes(opts):
             new_state.append(s)
         return new_theta, tuple(new_state)
 
-    from .optimizers import Optimizer
-    return Optimizer("lanes", {"optimizers": [o.name for o in opts]}, init, update)
+    return optimizers.Optimizer("lanes", {"lanes": [o.name for o in opts]}, init, update)
 
 
-def race_runs(objective, optimizers, theta0, steps):
-    """Race ``optimizers`` (label -> Optimizer) from ``theta0``: label -> Trajectory of one run.
+def race_runs(objective, contenders, theta0, steps):
+    """Race ``contenders`` (label -> Optimizer) from ``theta0``: label -> Trajectory of one run.
 
     All lanes run in one ``minimize`` call (see ``lanes``); each lane's path equals
     ``minimize(objective, optimizer, theta0, steps)`` exactly.
     """
-    from .run import Trajectory
-    labels, opts = list(optimizers), list(optimizers.values())
+    labels, opts = list(contenders), list(contenders.values())
     if not opts:
         return {}
     start = np.tile(np.asarray(theta0, dtype=float), (len(opts), 1))
@@ -111,14 +108,13 @@ class RaceView:
                                                                 figsize=self.figsize, dpi=self.dpi)
         return self.canvases[objective.name]
 
-    def runs(self, objective, lanes_, theta0, steps, scale=1.0):
-        """Trajectories for each lane, from the cache or computed together in one ``minimize`` call."""
-        from . import optimizers as optim
-        if len(lanes_) > self.max_lanes:
-            raise ValueError(f"a race has at most {self.max_lanes} lanes, got {len(lanes_)}")
+    def runs(self, objective, entries, theta0, steps, scale=1.0):
+        """Trajectories for each lane ``(optimizer name, eta)``, from the cache or computed together in one call."""
+        if len(entries) > self.max_lanes:
+            raise ValueError(f"a race has at most {self.max_lanes} lanes, got {len(entries)}")
         start = tuple(float(x) for x in np.ravel(theta0))
-        keys = [(objective.name, name, float(eta) * float(scale), start, int(steps)) for name, eta in lanes_]
-        missing = {key: optim.ALL[key[1]](eta=key[2]) for key in dict.fromkeys(keys) if key not in self.cache}
+        keys = [(objective.name, name, float(eta) * float(scale), start, int(steps)) for name, eta in entries]
+        missing = {key: optimizers.ALL[key[1]](eta=key[2]) for key in dict.fromkeys(keys) if key not in self.cache}
         if missing:
             fresh = race_runs(objective, dict(zip(range(len(missing)), missing.values())), start, int(steps))
             for key, traj in zip(missing, fresh.values()):
@@ -131,12 +127,12 @@ class RaceView:
         """Compute (or fetch) the runs of ``settings``, draw them, return PNG bytes."""
         import time
         objective = settings["objective"]
-        lanes_ = list(settings["lanes"])
+        entries = list(settings["lanes"])
         scale = settings.get("scale", 1.0)
         t0 = time.perf_counter()
-        trajs = self.runs(objective, lanes_, settings["theta0"], settings["steps"], scale)
+        trajs = self.runs(objective, entries, settings["theta0"], settings["steps"], scale)
         t1 = time.perf_counter()
-        self.labels = [f"{name} (η={eta * scale:.2g}): {describe(traj)}" for (name, eta), traj in zip(lanes_, trajs)]
+        self.labels = [f"{name} (η={eta * scale:.2g}): {describe(traj)}" for (name, eta), traj in zip(entries, trajs)]
         self.trajectories = dict(zip(self.labels, trajs))
         canvas = self.canvas(objective)
         self.png = canvas.draw({label: t.thetas for label, t in self.trajectories.items()}, legend=False)
@@ -151,18 +147,24 @@ class RaceView:
         return f'<div style="font-size:12px;line-height:1.5">{rows}</div>'
 
 
+def _eta_slider(value):
+    """A logarithmic learning-rate slider from 1e-5 to 10."""
+    return W.FloatLogSlider(value=value, min=-5, max=1, step=0.05, description="eta", readout_format=".2e",
+                            style={"description_width": "initial"}, continuous_update=True)
+
+
 class Race:
     """The optimizer race widget: up to six lanes (optimizer + learning rate) on one objective.
 
     Controls: the objective, each lane's optimizer (or none) and learning rate, a shared
     multiplier of all learning rates, the start point and the number of steps. ``redraw()``
     works without a front end (tests and benchmarks call it); ``settings()`` reads the controls.
-    Display the object (or ``.box``) in Jupyter.
+    ``etas`` (optimizer name -> learning rate) and ``theta0`` override the presets of
+    ``RACE_PRESETS``. Display the object (or ``.box``) in Jupyter.
     """
 
     def __init__(self, objectives=None, lane_names=("sgd", "momentum", "nag", "adagrad", "rmsprop", "adam"),
                  objective="beale", steps=500, max_lanes=6, etas=None, theta0=None):
-        from . import functions
         if objectives is None:
             objectives = {name: functions.ALL[name] for name in RACE_PRESETS}
         self.objectives = dict(objectives)
@@ -174,7 +176,7 @@ class Race:
         names = list(lane_names) + [None] * (max_lanes - len(lane_names))
         self.pick = [W.Dropdown(options=[("—", None)] + [(n, n) for n in RACE_OPTIMIZERS], value=n,
                                 description=f"lane {i + 1}", layout=W.Layout(width="200px")) for i, n in enumerate(names)]
-        self.eta = [slider("eta", 1e-5, 10.0, race_eta(objective, n) if n else 0.01) for n in names]
+        self.eta = [_eta_slider(race_eta(objective, n) if n else 0.01) for n in names]
         for i, n in enumerate(names):
             if etas and n in etas:
                 self.eta[i].value = etas[n]
@@ -241,13 +243,3 @@ class Race:
 
     def _repr_mimebundle_(self, **kwargs):
         return self.box._repr_mimebundle_(**kwargs)
-
-
-def race(objectives=None, lane_names=("sgd", "momentum", "nag", "adagrad", "rmsprop", "adam"), objective="beale",
-         steps=500, etas=None, theta0=None):
-    """The optimizer race: up to six optimizers with their learning rates, paths on the contours.
-
-    Returns a ``Race`` (display it in Jupyter); ``race(...).redraw()`` also works without a front end.
-    ``etas`` (optimizer name -> learning rate) and ``theta0`` override the presets of ``RACE_PRESETS``.
-    """
-    return Race(objectives, lane_names, objective, steps, etas=etas, theta0=theta0)

@@ -1,214 +1,437 @@
-r"""Training a model on data: epochs, mini-batches, shuffling, clipping, and what was seen on the way.
+r"""Training a model on data: mini-batches, epochs, early stopping, and what was seen on the way.
 
-``fit`` runs an optimizer of :mod:`gdlib.optimizers` on the loss of a model of
-:mod:`gdlib.models` over a :class:`gdlib.datasets.Dataset`. With $N$ examples and batch size $b$,
-an epoch is $\lceil N/b \rceil$ updates
+Three composable pieces and one runner:
+
+* :func:`minibatches` -- how an epoch is cut into mini-batches: reshuffled every epoch (explicit
+  ``rng``), in a fixed order, or in a given curriculum order;
+* gradient wrappers from :mod:`gdlib.run` (``clipped``, ``noisy``, ``delayed``), applied to the
+  mini-batch gradient with ``fit(..., wrap=...)``;
+* :func:`early_stopping` -- computed from a finished :class:`History` (patience, best weights);
+* :func:`fit` -- runs an optimizer of :mod:`gdlib.optimizers` on the loss of a model over a
+  :class:`gdlib.datasets.Dataset`, with the one loop of :mod:`gdlib.run`. A
+  :class:`gdlib.schedules.ReduceOnPlateau` given as the optimizer's ``eta`` is observed after
+  every epoch.
+
+With $N$ examples and batch size $b$, an epoch is $\lceil N/b \rceil$ updates
 
 $$\theta \leftarrow \theta - \eta\, \frac1{|B|}\sum_{i \in B} \nabla J_i(\theta)$$
 
-over consecutive slices $B$ of the (reshuffled) order of the examples: ``batch_size=None`` (or
-$N$) is batch gradient descent, ``1`` stochastic gradient descent, anything between mini-batch
-gradient descent (Ruder 2016, section 2). As in ``torch.utils.data.DataLoader(drop_last=False)``
-the last, partial batch of an epoch is kept, so every example is used exactly once per epoch.
+over consecutive slices $B$ of the epoch's order of the examples: ``size=None`` (or $N$) is batch
+gradient descent, ``1`` stochastic gradient descent, anything between mini-batch gradient descent
+(Ruder 2016, section 2). As in ``torch.utils.data.DataLoader(drop_last=False)`` the last, partial
+batch of an epoch is kept, so every example is used exactly once per epoch.
 
 Like :func:`gdlib.run.minimize`, ``fit`` runs K configurations at once when the weights have
 shape ``(K, dim)`` or the optimizer's hyperparameters have shape ``(K, 1)``; all runs see the
 same sequence of mini-batches.
 """
 import math
-from typing import NamedTuple, Optional
+from typing import Any, NamedTuple, Optional
 
 import numpy as np
 
-from ._validate import as_generator, as_params, check_range
-from .run import warn_diverged
+from ._validate import as_generator, choice, integer, real, real_array
+from .run import (MAX_RECORDED, _check_optimizer, _check_start, _checked, _loop, clip_by_norm,  # noqa: F401
+                  clip_by_value, stepwise, warn_diverged)
+from .schedules import ReduceOnPlateau
 
+# ``clip_by_norm`` and ``clip_by_value`` live in gdlib.run; these names stay for chapter 3 and the
+# exercises until they use ``run.clip_by_norm`` / ``run.clipped``.
+
+
+# --- mini-batches -----------------------------------------------------------------------------
+
+class MiniBatches(NamedTuple):
+    """How every epoch is cut into mini-batches; build it with :func:`minibatches`."""
+    size: Optional[int]
+    order: Any
+    rng: Optional[np.random.Generator]
+
+    def batch_size(self, n):
+        """The batch size b used on n examples (``size=None`` or larger than n: n)."""
+        return n if self.size is None else min(self.size, n)
+
+    def per_epoch(self, n):
+        """Updates per epoch on n examples: ceil(n / b)."""
+        return math.ceil(n / self.batch_size(n))
+
+    def rows(self, n, epochs):
+        """Yield the row indices of every update, epoch after epoch (``per_epoch(n)`` arrays per epoch).
+
+        ``"shuffle"`` draws one permutation from ``rng`` at the start of each epoch (lazily, so
+        the draws happen in epoch order); ``"fixed"`` uses ``0, 1, ..., n-1``; a curriculum uses
+        its order (a 1-D order for every epoch, or row ``e`` of a 2-D one for epoch ``e``).
+        """
+        b, U = self.batch_size(n), self.per_epoch(n)
+        orders = self._orders(n, epochs)
+        for e in range(epochs):
+            order = orders(e)
+            for j in range(U):
+                yield order[j * b:(j + 1) * b]
+
+    def _orders(self, n, epochs):
+        if isinstance(self.order, str):
+            if self.order == "shuffle":
+                return lambda e: self.rng.permutation(n)
+            fixed = np.arange(n)
+            return lambda e: fixed
+        order = self.order
+        want = (n,) if order.ndim == 1 else (epochs, n)
+        if order.shape[-1] != n or (order.ndim == 2 and order.shape[0] < epochs):
+            raise ValueError(f"order must have shape {want} for {n} examples and {epochs} epochs, got {order.shape}")
+        rows = order.reshape(-1, n)
+        if not np.array_equal(np.sort(rows, axis=-1), np.broadcast_to(np.arange(n), rows.shape)):
+            raise ValueError(f"order must list every example 0..{n - 1} exactly once per epoch (a permutation)")
+        return (lambda e: order) if order.ndim == 1 else (lambda e: order[e])
+
+
+def minibatches(size=None, order="shuffle", rng=None):
+    """How each epoch is cut into mini-batches of ``size`` rows (``None``: the whole data set).
+
+    order: ``"shuffle"`` -- a fresh permutation from ``rng`` every epoch (``rng``, a numpy
+           Generator or an integer seed, is then required); ``"fixed"`` -- the stored order every
+           epoch; or a curriculum: an integer array, a permutation of the N examples used every
+           epoch (shape ``(N,)``), or one permutation per epoch (shape ``(epochs, N)``).
+
+    The value's ``rows(n, epochs)`` generates the row indices of every update; :func:`fit` uses it.
+    Reshuffling every epoch is the survey's advice (Ruder 2016, section 5.1); a meaningful order is
+    curriculum learning (Bengio et al. 2009, ``bengio2009curriculum``).
+    """
+    if size is not None:
+        size = integer("size", size, low=1)
+    if isinstance(order, str):
+        choice("order", order, ("shuffle", "fixed"))
+        if order == "shuffle":
+            if rng is None:
+                raise ValueError("order='shuffle' needs rng=np.random.default_rng(seed) (or order='fixed')")
+            rng = as_generator(rng)
+    else:
+        arr = real_array("order", order)
+        if arr.ndim not in (1, 2) or not np.all(arr == np.round(arr)):
+            raise ValueError(f"order must be 'shuffle', 'fixed' or an integer array of shape (N,) or "
+                             f"(epochs, N), got shape {arr.shape}")
+        order = arr.astype(int)
+    return MiniBatches(size, order, rng)
+
+
+# --- the history of a training run ------------------------------------------------------------
 
 class History(NamedTuple):
     """What ``fit`` returns (``...`` are the leading axes of the weights, one per run).
 
-    w:              (..., dim)   the final weights
-    path:           (R, ..., dim) the weights at the updates ``path_steps`` (``w0`` first)
-    path_steps:     (R,)         update counts of the path entries: 0, r, 2r, ... and the last
-    step_loss:      (T, ...)     the loss on the mini-batch of update k, at the weights the
-                                 gradient was taken at (before the update): free, but noisy
-    step_examples:  (T,)         examples seen after update k
-    epoch_loss:     (E + 1, ...) the full training loss at ``w0`` and after each epoch
-    examples_seen:  (E + 1,)     examples seen at those records: 0, N, 2N, ...
-    test_loss:      (E + 1, ...) the loss on ``eval_data`` at the same records, or None
-    diverged:       (...)        the epoch (1, 2, ...) in which a run became inf/NaN, -1 if never
+    thetas:         (R, ..., dim) the weights at the updates ``path_steps`` (``theta0`` first)
+    path_steps:     (R,)          update counts of those records: 0, r, 2r, ... and the last
+    step_loss:      (T, ...)      the loss on the mini-batch of update k, at the weights the
+                                  gradient was taken at (before the update): free, but noisy
+    step_examples:  (T,)          examples seen after update k
+    epoch_thetas:   (E + 1, ..., dim) the weights at ``theta0`` and after each epoch
+    epoch_loss:     (E + 1, ...)  the full training loss at ``theta0`` and after each epoch
+    examples_seen:  (E + 1,)      examples seen at those records: 0, N, 2N, ...
+    test_loss:      (E + 1, ...)  the loss on ``eval_data`` at the same records, or None
+    diverged:       (...)         the epoch (1, 2, ...) in which a run became inf/NaN, -1 if never
     batch_size, updates_per_epoch: the b and ceil(N / b) used
+    plateau:        the ReduceOnPlateau states after each epoch, stacked (a ``PlateauState``
+                    whose fields have a leading axis E + 1, the initial state first), or None
 
-    The full training loss at every update, if needed, is ``model.loss(history.path, X, y)``
-    (vectorised over the path; see ``loss_along_path``). Entries after a run diverged are NaN.
+    The full training loss at every recorded update, if needed, is
+    ``model.loss(history.thetas, X, y)`` (vectorised; see ``loss_along_path``). Entries after a
+    run diverged are NaN.
     """
-    w: np.ndarray
-    path: np.ndarray
+    thetas: np.ndarray
     path_steps: np.ndarray
     step_loss: np.ndarray
     step_examples: np.ndarray
+    epoch_thetas: np.ndarray
     epoch_loss: np.ndarray
     examples_seen: np.ndarray
     test_loss: Optional[np.ndarray]
     diverged: np.ndarray
     batch_size: int
     updates_per_epoch: int
+    plateau: Any = None
 
     @property
-    def epochs(self):
-        return len(self.examples_seen) - 1
+    def final(self):
+        """The weights after the last update, shape (..., dim)."""
+        return self.thetas[-1]
 
     @property
     def updates(self):
+        """The number of updates T."""
         return len(self.step_examples)
 
+    @property
+    def w(self):
+        """The older name of ``final`` (chapter 2 uses it)."""
+        return self.final
 
-def clip_by_norm(c):
-    r"""Gradient clipping by norm: $g \leftarrow g \cdot \min(1, c / \|g\|_2)$ (Pascanu et al. 2013).
+    @property
+    def path(self):
+        """The older name of ``thetas`` (chapters 2 and 3 use it)."""
+        return self.thetas
 
-    The norm is taken along the last axis, so each run's gradient vector is rescaled on its own;
-    the direction is kept, only the length is capped at ``c``.
+
+class EarlyStop(NamedTuple):
+    """What ``early_stopping`` returns (``...``: one entry per run).
+
+    epoch:     (...) the epoch at which training stops: ``patience`` epochs after the last
+               improvement, or the last epoch if the patience never ran out
+    stopped:   (...) True where the patience ran out before the last epoch
+    best:      (...) the epoch with the lowest loss up to ``epoch`` (0 = before training)
+    loss:      (...) that loss
+    theta:     (..., dim) the weights after epoch ``best``: the restored best weights
     """
-    check_range("c", c, low=0, low_open=True)
-
-    def clip(g):
-        norm = np.linalg.norm(g, axis=-1, keepdims=True)
-        return g * np.where(norm > c, c / np.where(norm > 0, norm, 1.0), 1.0)
-
-    clip.__name__ = f"clip_by_norm({c:g})"
-    return clip
+    epoch: np.ndarray
+    stopped: np.ndarray
+    best: np.ndarray
+    loss: np.ndarray
+    theta: np.ndarray
 
 
-def clip_by_value(c):
-    r"""Gradient clipping by value: every coordinate is clamped to $[-c, c]$ (the direction may change)."""
-    check_range("c", c, low=0, low_open=True)
+def early_stopping(history, patience, losses=None, min_delta=0.0):
+    r"""Where early stopping would have ended a finished run, and the weights it would keep.
 
-    def clip(g):
-        return np.clip(g, -c, c)
+    ``losses`` (default ``history.test_loss``, the loss on ``eval_data``) has one entry per epoch
+    record, shape ``(E + 1, ...)``. An epoch *improves* if its loss is below the best so far by
+    more than ``min_delta`` >= 0; training stops once ``patience`` >= 1 epochs in a row have not
+    improved (as Keras' ``EarlyStopping(patience=...)``), and the best weights so far are
+    restored (``restore_best_weights=True``). NaN losses (a diverged run) never improve.
+    Everything is computed from the history, so one long run answers every ``patience``.
+    Reference: Prechelt 1998, ``prechelt1998early``.
+    """
+    patience = integer("patience", patience, low=1)
+    real("min_delta", min_delta, low=0)
+    if losses is None:
+        if history.test_loss is None:
+            raise ValueError("no validation loss: pass losses=... or train with fit(..., eval_data=...)")
+        losses = history.test_loss
+    losses = np.asarray(losses, dtype=float)
+    if losses.shape != history.epoch_loss.shape:
+        raise ValueError(f"losses must have one entry per epoch record, shape {history.epoch_loss.shape}, "
+                         f"got {losses.shape}")
+    runs = losses.shape[1:]
+    E = losses.shape[0] - 1
+    best_loss = np.where(np.isfinite(losses[0]), losses[0], np.inf)
+    best = np.zeros(runs, dtype=int)
+    wait = np.zeros(runs, dtype=int)
+    epoch = np.full(runs, E)
+    done = np.zeros(runs, dtype=bool)
+    for e in range(1, E + 1):
+        with np.errstate(invalid="ignore"):
+            improved = ~done & np.isfinite(losses[e]) & (losses[e] < best_loss - min_delta)
+        best_loss = np.where(improved, losses[e], best_loss)
+        best = np.where(improved, e, best)
+        wait = np.where(improved, 0, wait + 1)
+        out = ~done & (wait >= patience)
+        epoch = np.where(out, e, epoch)
+        done = done | out
+    index = best.reshape((1,) + runs + (1,))
+    theta = np.take_along_axis(history.epoch_thetas, index, axis=0)[0]
+    return EarlyStop(epoch, done & (epoch < E), best, np.take_along_axis(losses, best[None], axis=0)[0], theta)
 
-    clip.__name__ = f"clip_by_value({c:g})"
-    return clip
 
+# --- fit --------------------------------------------------------------------------------------
 
 def _runs_shape(w, optimizer):
     """The shape of w after broadcasting against array hyperparameters (e.g. eta of shape (K, 1))."""
     shapes = [w.shape]
-    for value in optimizer.hyperparameters.values():
+    for value in getattr(optimizer, "hyperparameters", {}).values():
+        if isinstance(value, ReduceOnPlateau):
+            value = value.eta0
         if value is None or callable(value) or isinstance(value, (bool, str)):
             continue
         shapes.append(np.shape(value))
-    return np.broadcast_shapes(*shapes)
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(f"theta0 of shape {w.shape} does not broadcast against the optimizer's hyperparameters "
+                         f"({optimizer!r})") from None
 
 
-def fit(model, data, optimizer, batch_size=None, epochs=1, shuffle=True, rng=None, clip=None,
-        w0=None, eval_data=None, record_every=1, warn=True):
-    """Train ``model`` on ``data`` with ``optimizer``; returns a :class:`History`.
+def _data(name, data, model):
+    """X (N, d) and y (N,) of a Dataset, real and finite, with as many labels as examples."""
+    if not (hasattr(data, "X") and hasattr(data, "y")):
+        raise TypeError(f"{name} must be a Dataset with X and y (gdlib.datasets), got {type(data).__name__}")
+    X = real_array(f"{name}.X", data.X, ndim=2)
+    y = real_array(f"{name}.y", data.y, ndim=1)
+    if len(y) != len(X):
+        raise ValueError(f"{name}.y has {len(y)} entries but {name}.X has {len(X)} rows: one label per example")
+    d = getattr(model, "d", X.shape[1])
+    if X.shape[1] != d:
+        raise ValueError(f"{name}.X has {X.shape[1]} features but {model!r} takes {d}")
+    return X, y
 
-    batch_size:   None or >= N: batch GD (one update per epoch); 1: SGD; b: mini-batch GD with
-                  ceil(N / b) updates per epoch (the last batch has N mod b rows if that is not 0).
-    epochs:       passes over the data.
-    shuffle:      True: a fresh permutation of the examples from ``rng`` every epoch (``rng`` is
-                  then required); False: the stored order every epoch.
-    clip:         None or a function g -> g applied to every mini-batch gradient
-                  (``clip_by_norm(c)``, ``clip_by_value(c)``).
-    w0:           start weights, shape (dim,) or (K, dim); default zeros (broadcast to the
-                  hyperparameters' run axes).
-    eval_data:    a Dataset whose loss is recorded with the training loss, once per epoch.
-    record_every: keep the weights in ``path`` every that many updates (1: every update).
 
-    The optimizer's ``eta`` may be a schedule ``eta(t)`` (t = updates done). If it also has a
-    method ``observe(loss)``, it is called after every epoch with that epoch's full training
-    loss (a float for one run, an array for K runs): that is how a reduce-on-plateau schedule
-    learns about progress. A run whose loss or weights become inf/NaN is stopped (its weights
-    are NaN from then on, ``diverged`` records the epoch); ``fit`` returns early once every run
-    has diverged and then issues one ``DivergenceWarning``.
-    """
-    if not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
-    if not isinstance(record_every, (int, np.integer)) or record_every < 1:
-        raise ValueError(f"record_every must be a positive integer, got {record_every!r}")
-    X, y = np.asarray(data.X, dtype=float), np.asarray(data.y, dtype=float)
-    N = X.shape[0]
-    if batch_size is None:
-        b = N
-    elif isinstance(batch_size, (int, np.integer)) and batch_size >= 1:
-        b = min(int(batch_size), N)
-    else:
-        raise ValueError(f"batch_size must be None or a positive integer, got {batch_size!r}")
-    if shuffle:
-        if rng is None:
+class _Scaled(NamedTuple):
+    """An optimizer whose every step is multiplied by ``scale`` (runs with scale 1 are untouched)."""
+    name: str
+    hyperparameters: dict
+    init: Any
+    update: Any
+
+
+def _scaled(optimizer, scale):
+    if np.all(scale == 1):
+        return optimizer
+
+    def update(theta, grad_fn, state):
+        new, state = optimizer.update(theta, grad_fn, state)
+        return np.where(scale == 1, new, theta + scale * (new - theta)), state
+
+    return _Scaled(optimizer.name, optimizer.hyperparameters, optimizer.init, update)
+
+
+def _legacy(batches, theta0, wrap, legacy):
+    """The older keywords batch_size, shuffle, rng, clip and w0 (chapters 2 and 3 and the exercises)."""
+    unknown = set(legacy) - {"batch_size", "shuffle", "rng", "clip", "w0"}
+    if unknown:
+        raise TypeError(f"fit() got unexpected keyword arguments {sorted(unknown)}")
+    if {"batch_size", "shuffle", "rng"} & set(legacy):
+        if batches is not None:
+            raise ValueError("give batches=train.minibatches(...) or batch_size/shuffle/rng, not both")
+        shuffle = legacy.get("shuffle", True)
+        if shuffle not in (True, False):
+            raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
+        if shuffle and legacy.get("rng") is None:
             raise ValueError("shuffle=True needs rng=np.random.default_rng(seed) (or shuffle=False)")
-        rng = as_generator(rng)
+        batches = minibatches(legacy.get("batch_size"), "shuffle" if shuffle else "fixed", legacy.get("rng"))
+    if "w0" in legacy:
+        if theta0 is not None:
+            raise ValueError("give theta0 or w0 (its older name), not both")
+        theta0 = legacy["w0"]
+    if legacy.get("clip") is not None:
+        if wrap is not None:
+            raise ValueError("give wrap or clip, not both")
+        clip = legacy["clip"]
+        wrap = lambda grad: stepwise(lambda w, t: clip(grad(w, t)), "clipped")      # noqa: E731
+    return batches, theta0, wrap
 
-    w = as_params(model.init() if w0 is None else w0)
+
+def fit(model, data, optimizer, epochs=1, batches=None, *, theta0=None, wrap=None, eval_data=None,
+        record_every=1, warn=True, **legacy):
+    """Train ``model`` on ``data`` with ``optimizer`` for ``epochs`` passes; returns a :class:`History`.
+
+    batches:      ``minibatches(size, order, rng)``; default ``None``: batch gradient descent
+                  (the whole data set in its stored order, one update per epoch).
+    theta0:       start weights, shape (dim,) or (K, dim); default ``model.init(None)`` (zeros
+                  for the linear models), broadcast to the hyperparameters' run axes.
+    wrap:         a function from a gradient to a gradient, applied to the mini-batch gradient
+                  (a ``run.stepwise`` function of the weights and the step t), e.g.
+                  ``lambda g: run.clipped(g, 1.0)`` or ``lambda g: run.noisy(g, eta=0.01, rng=rng)``.
+    eval_data:    a Dataset whose loss is recorded with the training loss, once per epoch
+                  (``early_stopping`` reads it).
+    record_every: keep the weights in ``thetas`` every that many updates (1: every update).
+    warn:         one DivergenceWarning if some run diverged.
+
+    The optimizer's ``eta`` may be a schedule ``eta(t)`` (t = updates done), or a
+    ``schedules.ReduceOnPlateau``: then the full training loss after each epoch updates the
+    plateau's state, and the following steps are scaled by ``state.eta / eta0``. A run whose
+    loss or weights become inf/NaN is stopped (NaN from then on, ``diverged`` records the epoch);
+    ``fit`` returns early once every run has diverged.
+
+    The older keywords ``batch_size``, ``shuffle`` (default True), ``rng``, ``clip`` (a map g -> g)
+    and ``w0`` are still accepted and translated into ``batches``, ``wrap`` and ``theta0``.
+    """
+    batches, theta0, wrap = _legacy(batches, theta0, wrap, legacy)
+    for member in ("loss", "grad", "dim"):
+        if not hasattr(model, member):
+            raise TypeError(f"model must have dim, loss and grad (e.g. models.LinearRegression(2)), "
+                            f"got {type(model).__name__}")
+    _check_optimizer(optimizer)
+    X, y = _data("data", data, model)
+    test = None if eval_data is None else _data("eval_data", eval_data, model)
+    epochs = integer("epochs", epochs, low=0)
+    record_every = integer("record_every", record_every, low=1)
+    if batches is None:
+        batches = minibatches(None, "fixed")
+    if not isinstance(batches, MiniBatches):
+        raise TypeError(f"batches must come from train.minibatches(size, order, rng), got {type(batches).__name__}")
+    if wrap is not None and not callable(wrap):
+        raise TypeError(f"wrap must be a function gradient -> gradient, got {type(wrap).__name__}")
+
+    w = _check_start(model.init(None) if theta0 is None else theta0, "theta0")
     if w.shape[-1] != model.dim:
-        raise ValueError(f"w0 has {w.shape[-1]} entries in its last axis, but {model!r} has {model.dim} parameters")
+        raise ValueError(f"theta0 has {w.shape[-1]} entries in its last axis, but {model!r} has {model.dim} parameters")
     w = np.broadcast_to(w, _runs_shape(w, optimizer)).copy()
     runs = w.shape[:-1]
-    state = optimizer.init(w)
-    observe = getattr(optimizer.hyperparameters.get("eta"), "observe", None)
-
-    U = math.ceil(N / b)
+    N, b, U = len(X), batches.batch_size(len(X)), batches.per_epoch(len(X))
     T = epochs * U
+    if (T // record_every + 2) * w.size > MAX_RECORDED or (T + 1) * max(w.size // model.dim, 1) > MAX_RECORDED:
+        raise ValueError(f"epochs = {epochs:,} with {U:,} updates each would record too many values "
+                         f"(limit {MAX_RECORDED:,} floats); use fewer epochs or a larger record_every")
     path_steps = np.unique(np.r_[np.arange(0, T + 1, record_every), T])
-    path_slot = {int(k): i for i, k in enumerate(path_steps)}
-    path = np.full((len(path_steps),) + w.shape, np.nan)
+
+    eta = getattr(optimizer, "hyperparameters", {}).get("eta")
+    plateau = eta if isinstance(eta, ReduceOnPlateau) else None
+    thetas = np.full((len(path_steps),) + w.shape, np.nan)
     step_loss = np.full((T,) + runs, np.nan)
-    sizes = np.r_[np.full(U - 1, b), N - (U - 1) * b]                  # the last batch may be partial
-    step_examples = np.cumsum(np.tile(sizes, epochs))
+    epoch_thetas = np.full((epochs + 1,) + w.shape, np.nan)
     epoch_loss = np.full((epochs + 1,) + runs, np.nan)
-    test_loss = None if eval_data is None else np.full((epochs + 1,) + runs, np.nan)
+    test_loss = None if test is None else np.full((epochs + 1,) + runs, np.nan)
     diverged = np.full(runs, -1)
+    with np.errstate(all="ignore"):
+        epoch_loss[0] = model.loss(w, X, y)
+        if test is not None:
+            test_loss[0] = model.loss(w, *test)
+    if not np.all(np.isfinite(epoch_loss[0])):
+        raise ValueError("the training loss is not finite at theta0")
+    thetas[0] = epoch_thetas[0] = w
 
-    def record_epoch(e):
-        epoch_loss[e] = model.loss(w, X, y)
-        if eval_data is not None:
-            test_loss[e] = model.loss(w, eval_data.X, eval_data.y)
+    batch = {"start": 0, "X": [], "y": []}            # the current epoch's mini-batches
 
-    def stop_blown(e, loss):
-        nonlocal w
-        blown = ~(np.isfinite(loss) & np.all(np.isfinite(w), axis=-1)) & (diverged < 0)
-        if np.any(blown):
-            diverged[blown] = e
-            w = np.where((diverged >= 0)[..., None], np.nan, w)
+    def batch_grad(theta, t):
+        j = t - batch["start"]
+        return model.grad(theta, batch["X"][j], batch["y"][j])
 
-    order = np.arange(N)
-    k = 0
-    with np.errstate(all="ignore"):        # overflow is detected and reported once, not per operation
-        path[0] = w
-        record_epoch(0)
-        for e in range(1, epochs + 1):
-            idx = rng.permutation(N) if shuffle else order
-            for j in range(U):
-                rows = idx[j * b:(j + 1) * b]
-                Xb, yb = X[rows], y[rows]
-                step_loss[k] = model.loss(w, Xb, yb)
-                if clip is None:
-                    grad_fn = lambda v: model.grad(v, Xb, yb)                 # noqa: E731
-                else:
-                    grad_fn = lambda v: clip(model.grad(v, Xb, yb))           # noqa: E731
-                w, state = optimizer.update(w, grad_fn, state)
-                k += 1
-                stop_blown(e, step_loss[k - 1])
-                if k in path_slot:
-                    path[path_slot[k]] = w
-            record_epoch(e)
-            stop_blown(e, epoch_loss[e])
-            if np.all(diverged >= 0):
-                break
-            if observe is not None:
-                observe(float(epoch_loss[e]) if np.ndim(epoch_loss[e]) == 0 else epoch_loss[e].copy())
+    def batch_loss(theta, t):                         # the mini-batch loss; after the last update, the full loss
+        j = t - batch["start"]
+        return model.loss(theta, batch["X"][j], batch["y"][j]) if j < U else model.loss(theta, X, y)
 
+    grad, value = stepwise(batch_grad, "mini-batch gradient"), stepwise(batch_loss, "mini-batch loss")
+    if wrap is not None:
+        grad = wrap(grad)
+        if not callable(grad):
+            raise TypeError(f"wrap must return a gradient function, got {type(grad).__name__}")
+    grad = _checked(grad)
+    plateau_state = None if plateau is None else plateau.init(runs)
+    plateau_states = None if plateau is None else [plateau_state]
+    state = optimizer.init(w)
+    rows = batches.rows(N, epochs)
+    for e in range(1, epochs + 1):
+        start = (e - 1) * U
+        picked = [next(rows) for _ in range(U)]
+        batch.update(start=start, X=[X[r] for r in picked], y=[y[r] for r in picked])
+        inside = (path_steps > start) & (path_steps <= start + U)
+        step = optimizer if plateau is None else _scaled(optimizer, plateau_state.eta / np.asarray(plateau.eta0))
+        out = _loop(step, grad, w, U, state=state, start=start, value=value, keep=path_steps[inside] - start)
+        w, state = out.theta, out.state
+        thetas[inside] = out.thetas
+        step_loss[start:start + U] = out.values[:U]
+        epoch_loss[e], epoch_thetas[e] = out.values[U], w
+        if test is not None:
+            with np.errstate(all="ignore"):
+                test_loss[e] = model.loss(w, *test)
+        diverged[(out.diverged >= 0) & (diverged < 0)] = e
+        if np.all(diverged >= 0):
+            break
+        if plateau is not None:
+            plateau_state = plateau.observe(plateau_state, epoch_loss[e])
+            plateau_states.append(plateau_state)
+    if plateau_states is not None:
+        plateau_states += [plateau_state] * (epochs + 1 - len(plateau_states))
+        plateau_states = type(plateau_state)(*(np.stack([np.asarray(getattr(s, f)) for s in plateau_states])
+                                               for f in plateau_state._fields))
     if warn:
         warn_diverged(f"fit with {optimizer.name}", diverged, "in epoch", "the weights are NaN from there on")
-    return History(w, path, path_steps, step_loss, step_examples, epoch_loss,
-                   np.arange(epochs + 1) * N, test_loss, diverged, b, U)
+    sizes = np.r_[np.full(U - 1, b), N - (U - 1) * b]                  # the last batch may be partial
+    return History(thetas, path_steps, step_loss, np.cumsum(np.tile(sizes, epochs)), epoch_thetas, epoch_loss,
+                   np.arange(epochs + 1) * N, test_loss, diverged, b, U, plateau_states)
 
 
 def loss_along_path(model, data, history):
     """The full loss on ``data`` at every recorded point of the path: ``(path_steps, losses)``."""
     with np.errstate(all="ignore"):
-        return history.path_steps, model.loss(history.path, data.X, data.y)
+        return history.path_steps, model.loss(history.thetas, data.X, data.y)
 
 
 def sample_batch_grads(model, w, data, batch_size, draws, rng):
@@ -221,8 +444,8 @@ def sample_batch_grads(model, w, data, batch_size, draws, rng):
     """
     rng = as_generator(rng)
     N = data.n
-    if not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= N:
-        raise ValueError(f"batch_size must be an integer in [1, {N}], got {batch_size!r}")
+    batch_size = integer("batch_size", batch_size, low=1, high=N)
+    draws = integer("draws", draws, low=1)
     rows = np.argsort(rng.random((draws, N)), axis=1)[:, :batch_size]      # (draws, b)
     w = np.asarray(w, dtype=float)
     Xb, yb = data.X[rows], data.y[rows]                                    # (draws, b, d), (draws, b)

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 
-from gdlib import check, datasets, models, optimizers, train
+from gdlib import check, datasets, models, optimizers, run, train
 from gdlib.run import DivergenceWarning
 
 
@@ -116,111 +116,179 @@ def _regression(n=60, d=2):
 def test_full_batch_gd_reaches_least_squares():
     data = _regression()
     model = models.LinearRegression(2)
-    h = train.fit(model, data, optimizers.sgd(eta=0.5), epochs=400, shuffle=False)
-    np.testing.assert_allclose(h.w, model.solution(data.X, data.y), atol=1e-6)
+    h = train.fit(model, data, optimizers.sgd(eta=0.5), epochs=400)         # default: batch GD
+    np.testing.assert_allclose(h.final, model.solution(data.X, data.y), atol=1e-6)
+    assert h.batch_size == 60 and h.updates_per_epoch == 1
 
 
 @pytest.mark.parametrize("batch_size, expected", [(None, 1), (60, 1), (1, 60), (7, 9), (32, 2), (1000, 1)])
 def test_updates_per_epoch(batch_size, expected):
     data = _regression()
-    h = train.fit(models.LinearRegression(2), data, optimizers.sgd(0.01), batch_size=batch_size,
-                  epochs=3, rng=np.random.default_rng(0))
+    h = train.fit(models.LinearRegression(2), data, optimizers.sgd(0.01), 3,
+                  train.minibatches(batch_size, rng=np.random.default_rng(0)))
     assert h.updates_per_epoch == expected == math.ceil(60 / min(batch_size or 60, 60))
     assert h.updates == 3 * expected and h.step_loss.shape == (3 * expected,)
-    assert h.step_examples[-1] == 3 * 60 and h.path.shape == (3 * expected + 1, 3)
+    assert h.step_examples[-1] == 3 * 60 and h.thetas.shape == (3 * expected + 1, 3)
     np.testing.assert_array_equal(h.examples_seen, [0, 60, 120, 180])
+    assert h.epoch_thetas.shape == (4, 3)
+    np.testing.assert_array_equal(h.epoch_thetas[-1], h.final)
+
+
+def _hand_loop(data, eta, b, epochs, orders):
+    """Mini-batch SGD on least squares written out: ``orders[e]`` is epoch e's order of the rows."""
+    w = np.zeros(3)
+    A = np.c_[data.X, np.ones(data.n)]
+    for e in range(epochs):
+        for start in range(0, data.n, b):
+            rows = orders[e][start:start + b]
+            Ab, yb = A[rows], data.y[rows]
+            w = w - eta * Ab.T @ (Ab @ w - yb) / len(yb)
+    return w
 
 
 def test_fixed_order_matches_a_hand_written_loop():
     data = _regression(n=23)
-    eta, b, epochs = 0.05, 5, 4
-    h = train.fit(models.LinearRegression(2), data, optimizers.sgd(eta), batch_size=b, epochs=epochs, shuffle=False)
-    w = np.zeros(3)
-    A = np.c_[data.X, np.ones(23)]
-    for _ in range(epochs):
-        for start in range(0, 23, b):
-            Ab, yb = A[start:start + b], data.y[start:start + b]
-            w = w - eta * Ab.T @ (Ab @ w - yb) / len(yb)
-    np.testing.assert_allclose(h.w, w, rtol=1e-13, atol=1e-13)
+    h = train.fit(models.LinearRegression(2), data, optimizers.sgd(0.05), 4, train.minibatches(5, "fixed"))
+    np.testing.assert_allclose(h.final, _hand_loop(data, 0.05, 5, 4, [np.arange(23)] * 4), rtol=1e-13, atol=1e-13)
+
+
+def test_curriculum_orders_are_followed():
+    data = _regression(n=23)
+    easy_first = np.argsort(np.abs(data.y))                               # one order for every epoch
+    h = train.fit(models.LinearRegression(2), data, optimizers.sgd(0.05), 3, train.minibatches(4, easy_first))
+    np.testing.assert_allclose(h.final, _hand_loop(data, 0.05, 4, 3, [easy_first] * 3), rtol=1e-13, atol=1e-13)
+    per_epoch = np.array([np.random.default_rng(e).permutation(23) for e in range(3)])
+    h = train.fit(models.LinearRegression(2), data, optimizers.sgd(0.05), 3, train.minibatches(4, per_epoch))
+    np.testing.assert_allclose(h.final, _hand_loop(data, 0.05, 4, 3, per_epoch), rtol=1e-13, atol=1e-13)
 
 
 def test_shuffling_uses_the_rng_and_needs_it():
     data = _regression()
     model, opt = models.LinearRegression(2), optimizers.sgd(0.05)
     with pytest.raises(ValueError, match="rng"):
-        train.fit(model, data, opt, batch_size=4)
-    h1 = train.fit(model, data, opt, batch_size=4, epochs=2, rng=np.random.default_rng(9))
-    h2 = train.fit(model, data, opt, batch_size=4, epochs=2, rng=np.random.default_rng(9))
-    h3 = train.fit(model, data, opt, batch_size=4, epochs=2, shuffle=False)
-    np.testing.assert_array_equal(h1.path, h2.path)
-    assert not np.allclose(h1.w, h3.w)
+        train.minibatches(4)
+    h1 = train.fit(model, data, opt, 2, train.minibatches(4, rng=np.random.default_rng(9)))
+    h2 = train.fit(model, data, opt, 2, train.minibatches(4, rng=9))
+    h3 = train.fit(model, data, opt, 2, train.minibatches(4, "fixed"))
+    np.testing.assert_array_equal(h1.thetas, h2.thetas)
+    assert not np.allclose(h1.final, h3.final)
+    # the permutations are drawn one per epoch, in order
+    rng = np.random.default_rng(9)
+    orders = [rng.permutation(60) for _ in range(2)]
+    np.testing.assert_allclose(h1.final, _hand_loop(data, 0.05, 4, 2, orders), rtol=1e-13, atol=1e-13)
 
 
-def test_k_runs_at_once_equal_separate_runs():
+def test_older_keywords_still_work():
+    data = _regression()
+    model = models.LinearRegression(2)
+    old = train.fit(model, data, optimizers.sgd(0.05), batch_size=4, epochs=2, rng=np.random.default_rng(9),
+                    w0=np.ones(3), clip=run.clip_by_norm(0.5))
+    new = train.fit(model, data, optimizers.sgd(0.05), 2, train.minibatches(4, rng=np.random.default_rng(9)),
+                    theta0=np.ones(3), wrap=lambda g: run.clipped(g, 0.5))
+    np.testing.assert_array_equal(old.thetas, new.thetas)
+    np.testing.assert_array_equal(old.path, old.thetas)
+    np.testing.assert_array_equal(old.w, old.final)
+    with pytest.raises(ValueError, match="rng"):
+        train.fit(model, data, optimizers.sgd(0.05), batch_size=4)
+    with pytest.raises(TypeError, match="unexpected"):
+        train.fit(model, data, optimizers.sgd(0.05), batchsize=4)
+
+
+def test_k_runs_at_once_equal_separate_runs_bit_for_bit():
     data = _regression()
     model = models.LinearRegression(2)
     etas = np.array([0.01, 0.05, 0.2])
-    h = train.fit(model, data, optimizers.sgd(etas[:, None]), batch_size=8, epochs=3, rng=np.random.default_rng(1))
-    assert h.w.shape == (3, 3) and h.epoch_loss.shape == (4, 3)
-    for k, eta in enumerate(etas):
-        single = train.fit(model, data, optimizers.sgd(eta), batch_size=8, epochs=3, rng=np.random.default_rng(1))
-        np.testing.assert_allclose(h.w[k], single.w, rtol=1e-12)
+    for opt in (optimizers.sgd(etas[:, None]), optimizers.adam(etas[:, None]), optimizers.nag(etas[:, None])):
+        h = train.fit(model, data, opt, 3, train.minibatches(8, rng=np.random.default_rng(1)))
+        assert h.final.shape == (3, 3) and h.epoch_loss.shape == (4, 3)
+        for k, eta in enumerate(etas):
+            single = train.fit(model, data, optimizers.ALL[opt.name](float(eta)), 3,
+                               train.minibatches(8, rng=np.random.default_rng(1)))
+            np.testing.assert_array_equal(h.thetas[:, k], single.thetas)
+            np.testing.assert_array_equal(h.step_loss[:, k], single.step_loss)
 
 
 def test_eval_data_record_every_and_loss_along_path():
     data = _regression()
     tr, te = datasets.train_test_split(data, 0.25, rng=np.random.default_rng(0))
     model = models.LinearRegression(2)
-    h = train.fit(model, tr, optimizers.sgd(0.1), batch_size=10, epochs=2, rng=np.random.default_rng(0),
-                  eval_data=te, record_every=4)
+    h = train.fit(model, tr, optimizers.sgd(0.1), 2, train.minibatches(10, rng=0), eval_data=te, record_every=4)
     assert h.test_loss.shape == (3,)
+    np.testing.assert_allclose(h.test_loss, model.loss(h.epoch_thetas, te.X, te.y))
     np.testing.assert_array_equal(h.path_steps, [0, 4, 8, 10])
-    assert h.path.shape == (4, 3)
+    assert h.thetas.shape == (4, 3)
     steps, losses = train.loss_along_path(model, tr, h)
     assert losses[-1] == pytest.approx(h.epoch_loss[-1])
 
 
-def test_clipping_closed_forms():
-    g = np.array([[3.0, 4.0], [0.3, -0.4], [0.0, 0.0]])
-    np.testing.assert_allclose(train.clip_by_norm(1.0)(g), [[0.6, 0.8], [0.3, -0.4], [0.0, 0.0]])
-    np.testing.assert_allclose(train.clip_by_value(0.35)(g), [[0.35, 0.35], [0.3, -0.35], [0.0, 0.0]])
-    with pytest.raises(ValueError, match="c must"):
-        train.clip_by_norm(0.0)
+def test_step_loss_is_the_batch_loss_before_each_update():
+    data = _regression(n=20)
+    model = models.LinearRegression(2)
+    h = train.fit(model, data, optimizers.sgd(0.1), 2, train.minibatches(5, "fixed"))
+    batches = [np.arange(20)[j:j + 5] for j in range(0, 20, 5)] * 2
+    for k, rows in enumerate(batches):
+        assert h.step_loss[k] == pytest.approx(model.loss(h.thetas[k], data.X[rows], data.y[rows]), rel=1e-14)
 
 
-def test_fit_applies_clip_to_every_gradient():
+def test_fit_wraps_every_gradient():
     data = _regression(n=10)
     model = models.LinearRegression(2)
-    h = train.fit(model, data, optimizers.sgd(1.0), epochs=1, shuffle=False, clip=train.clip_by_norm(1e-3))
-    assert np.linalg.norm(h.w) == pytest.approx(1e-3)
-
-
-def test_schedule_observe_gets_the_epoch_loss():
-    seen = []
-
-    class Plateau:
-        def __call__(self, t):
-            return 0.1
-
-        def observe(self, loss):
-            seen.append(loss)
-
-    data = _regression()
-    h = train.fit(models.LinearRegression(2), data, optimizers.sgd(Plateau()), batch_size=20, epochs=3,
-                  rng=np.random.default_rng(0))
-    np.testing.assert_allclose(seen, h.epoch_loss[1:])
-    assert all(isinstance(v, float) for v in seen)
+    h = train.fit(model, data, optimizers.sgd(1.0), 1, wrap=lambda g: run.clipped(g, 1e-3))
+    assert np.linalg.norm(h.final) == pytest.approx(1e-3)
+    # a stale gradient (one update old) with batch GD, written out by hand
+    A = np.c_[data.X, np.ones(10)]
+    h = train.fit(model, data, optimizers.sgd(0.1), 6, wrap=lambda g: run.delayed(g, 1))
+    path = [np.zeros(3)]
+    for t in range(6):
+        w = path[max(t - 1, 0)]
+        path.append(path[-1] - 0.1 * A.T @ (A @ w - data.y) / 10)
+    np.testing.assert_allclose(h.thetas, path, rtol=1e-13, atol=1e-14)
 
 
 def test_divergence_stops_with_one_warning():
     data = _regression()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        h = train.fit(models.LinearRegression(2), data, optimizers.sgd(1e4), batch_size=5, epochs=50,
-                      rng=np.random.default_rng(0))
+        h = train.fit(models.LinearRegression(2), data, optimizers.sgd(1e4), 50, train.minibatches(5, rng=0))
     assert [w.category for w in caught] == [DivergenceWarning]
-    assert 1 <= h.diverged <= 50 and np.all(np.isnan(h.w))
-    assert np.all(np.isnan(h.epoch_loss[h.diverged:]))
+    assert 1 <= h.diverged <= 50 and np.all(np.isnan(h.final))
+    assert np.all(np.isnan(h.epoch_loss[h.diverged:])) and np.all(np.isfinite(h.epoch_loss[:h.diverged]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        train.fit(models.LinearRegression(2), data, optimizers.sgd(1e4), 5, warn=False)
+
+
+GOOD_DATA = datasets.linear_regression(n=30, d=2, noise=0.1, rng=np.random.default_rng(2))[0]
+
+
+@pytest.mark.parametrize("change, error, match", [
+    (dict(data=datasets.Dataset(np.empty((0, 2)), np.empty(0))), ValueError, "data.X"),
+    (dict(data=datasets.Dataset(GOOD_DATA.X, GOOD_DATA.y[:, None])), ValueError, "data.y"),
+    (dict(data=datasets.Dataset(GOOD_DATA.X, GOOD_DATA.y[:-1])), ValueError, "one label per example"),
+    (dict(data=datasets.Dataset(GOOD_DATA.X, np.r_[GOOD_DATA.y, 0.0])), ValueError, "one label per example"),
+    (dict(data=datasets.Dataset(GOOD_DATA.X[:, :1], GOOD_DATA.y)), ValueError, "features"),
+    (dict(data=datasets.Dataset(np.where(GOOD_DATA.X > 1, np.nan, GOOD_DATA.X), GOOD_DATA.y)), ValueError, "finite"),
+    (dict(data=(GOOD_DATA.X, GOOD_DATA.y)), TypeError, "Dataset"),
+    (dict(eval_data=datasets.Dataset(GOOD_DATA.X, GOOD_DATA.y[:, None])), ValueError, "eval_data.y"),
+    (dict(optimizer=optimizers.sgd), TypeError, "factory"),
+    (dict(epochs=True), TypeError, "epochs"),
+    (dict(epochs=2.0), TypeError, "epochs"),
+    (dict(epochs=-1), ValueError, "epochs"),
+    (dict(epochs=10 ** 12), ValueError, "epochs"),
+    (dict(record_every=0), ValueError, "record_every"),
+    (dict(theta0=[np.nan, 0.0, 0.0]), ValueError, "theta0 must be finite"),
+    (dict(theta0=[0.0, 0.0]), ValueError, "theta0"),
+    (dict(batches=8), TypeError, "minibatches"),
+    (dict(wrap="clip"), TypeError, "wrap"),
+    (dict(model="linear"), TypeError, "model"),
+])
+def test_bad_fit_input(change, error, match):
+    args = dict(model=models.LinearRegression(2), data=GOOD_DATA, optimizer=optimizers.sgd(0.1), epochs=2) | change
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(error, match=match) as info:
+            train.fit(**args)
+    assert "learning rate" not in str(info.value)
 
 
 def test_minibatch_gradient_variance_matches_sampling_without_replacement():

@@ -5,13 +5,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from gdlib import functions, optimizers, plotting, widgets  # noqa: E402
+from gdlib import datasets, functions, models, optimizers, plotting, run, schedules, widgets  # noqa: E402
 from gdlib.run import minimize  # noqa: E402
-
-
-def _titles(box):
-    out = box.children[-1]
-    return [o.get("data", {}).get("text/plain", "") for o in out.outputs]
 
 
 def test_explorer_survives_slider_extremes():
@@ -28,10 +23,36 @@ def test_explorer_survives_slider_extremes():
 
 
 def test_draw_run_reports_divergence():
-    traj = widgets.run_path(functions.parabola, optimizers.sgd, [1.0], 2000, eta=5.0)
-    assert widgets.describe(traj).startswith("diverged at step")
-    ax = widgets.draw_run(plt.subplots()[1], functions.parabola, traj)
+    traj = minimize(functions.parabola, optimizers.sgd(eta=5.0), [1.0], 2000, warn=False)
+    assert run.describe(traj).startswith("diverged at step")
+    ax = plotting.draw_run(plt.subplots()[1], functions.parabola, traj)
     assert "diverged" in ax.get_title()
+    plt.close("all")
+
+
+def test_static_twins_of_the_schedule_and_clipping_explorers():
+    bowl, cliff = functions.bowl, functions.cliff
+    schedule = schedules.cosine(0.1, 50)
+    traj = minimize(bowl, optimizers.sgd(eta=schedule), [3.0, 3.0], 50,
+                    grad_fn=run.noisy(bowl.grad, eta=1.0, gamma=0.0, rng=0))
+    ax = plotting.draw_schedule_run(plt.subplots()[1], schedule, traj, label="cosine")
+    assert ax.get_title().startswith("cosine") and len(ax.figure.axes) == 2       # loss and eta_t axes
+    clipped = minimize(cliff, optimizers.sgd(eta=0.1), [2.5, 2.0], 40, grad_fn=run.clipped(cliff.grad, 5.0))
+    ax = plotting.draw_clipped(plt.subplots()[1], cliff, clipped)
+    longest = np.linalg.norm(np.diff(clipped.thetas, axis=0), axis=-1).max()
+    assert ax.get_title().startswith(f"longest step {longest:.2f}") and longest <= 0.5 + 1e-12
+    plt.close("all")
+
+
+def test_widgets_hold_only_widgets():
+    # runners live in gdlib.run, pictures in gdlib.plotting: the explorers only wire sliders to them
+    source = open(widgets.__file__).read()
+    body = source.split("# --- older names")[0]
+    for name in ("def run_path", "def describe", "def draw_", "def noisy_run", "def clipped_run"):
+        assert name not in body
+    for explorer in (widgets.schedule_explorer(functions.bowl, [3.0, 3.0], steps=20),   # each draws once
+                     widgets.clipping_explorer(functions.cliff, [2.5, 2.0], steps=10)):
+        assert isinstance(explorer.children[-1], widgets.W.Output)
     plt.close("all")
 
 
@@ -47,11 +68,11 @@ def test_animation_has_one_frame_per_snapshot():
 
 def test_describe_flags_runs_that_grow_without_overflowing():
     # just above 2/L on x^2 + 50 y^2: |y| grows by 1.05 per step, far from overflow after 100 steps
-    traj = widgets.run_path(functions.ill_conditioned, optimizers.sgd, [1.0, 1.0], 100, eta=0.021)
+    traj = minimize(functions.ill_conditioned, optimizers.sgd(eta=0.021), [1.0, 1.0], 100)
     assert int(traj.diverged) == -1
-    assert widgets.describe(traj).startswith("diverging")
-    calm = widgets.run_path(functions.ill_conditioned, optimizers.sgd, [1.0, 1.0], 100, eta=0.019)
-    assert widgets.describe(calm).startswith("after 100 steps")
+    assert run.describe(traj).startswith("diverging")
+    calm = minimize(functions.ill_conditioned, optimizers.sgd(eta=0.019), [1.0, 1.0], 100)
+    assert run.describe(calm).startswith("after 100 steps")
 
 
 def test_explorer_start_sliders_follow_the_chosen_objective():
@@ -62,4 +83,13 @@ def test_explorer_start_sliders_follow_the_chosen_objective():
     start_x = next(w for w in controls if getattr(w, "description", "") == "θ₀[1]")
     pick.value = "ill"
     assert (start_x.min, start_x.max) == functions.ill_conditioned.box[0]
+    plt.close("all")
+
+
+def test_fit_explorer_redraws_from_the_training_history():
+    data = datasets.linear_regression(n=32, d=1, noise=0.3, rng=np.random.default_rng(0))[0]
+    box = widgets.fit_explorer(models.LinearRegression(1), data, [0.0, 0.0], epochs=2)   # draws once
+    sliders = box.children[0].children
+    sliders[0].value = sliders[0].options[0]                        # batch size 1: redraw with SGD
+    sliders[1].value = 10 ** sliders[1].max                         # the largest rate diverges: no error
     plt.close("all")

@@ -8,13 +8,14 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from gdlib import functions, optimizers  # noqa: E402
-from gdlib.race import race as build_race, race_eta, race_runs  # noqa: E402
+from gdlib import race as race_module  # noqa: E402
+from gdlib.race import Race, race_eta, race_runs  # noqa: E402
 from gdlib.run import minimize  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def race():
-    return build_race(steps=120)
+    return Race(steps=120)
 
 
 def _lines(race):
@@ -88,4 +89,11 @@ def test_lanes_can_be_emptied_and_refilled(race):
 
 def test_too_many_lanes_is_an_error():
     with pytest.raises(ValueError, match="at most 6"):
-        build_race(lane_names=("sgd",) * 7)
+        Race(lane_names=("sgd",) * 7)
+
+
+def test_race_does_not_depend_on_the_explorers():
+    # the race is built on gdlib.run and gdlib.plotting only, and no function is named after its module
+    assert "widgets" not in vars(race_module) and not hasattr(race_module, "race")
+    source = open(race_module.__file__).read()
+    assert "from .widgets" not in source and "import widgets" not in source
