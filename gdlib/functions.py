@@ -12,7 +12,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from ._special import sigmoid
-from ._validate import as_points, integer, real_array
+from ._validate import as_generator, as_points, integer, real_array
 
 
 @dataclass(frozen=True, eq=False)   # eq=False: hashable by identity (for caching grids)
@@ -116,6 +116,109 @@ def quadratic(A, b=None, name=None, box=None, latex=None):
                      minima=critical if positive else np.empty((0, d)), box=box,
                      saddles=np.empty((0, d)) if positive else critical,
                      min_value=float(f(critical[0])) if positive else None)
+
+
+def random_rotation(d, rng, batch=()):
+    r"""A random orthogonal $d \times d$ matrix $Q$ (or a batch of them, shape ``batch + (d, d)``).
+
+    $Q$ is the orthogonal factor of the QR decomposition of a matrix of independent standard
+    normal entries drawn from ``rng`` (a numpy Generator or an integer seed): one draw of shape
+    ``batch + (d, d)``, so the same ``rng`` state gives the same rotations as
+    ``np.linalg.qr(rng.standard_normal(batch + (d, d)))[0]``. (The signs are not normalised, so
+    $Q$ is not exactly Haar-distributed; it is a random orientation, which is all the book needs.)
+    """
+    d = integer("d", d, low=1, high=10_000)
+    if isinstance(batch, (int, np.integer)) and not isinstance(batch, bool):
+        batch = (batch,)
+    if not isinstance(batch, tuple):
+        raise ValueError(f"batch must be a tuple of run counts (e.g. (5,)) or an integer, got {batch!r}")
+    batch = tuple(integer(f"batch[{i}]", k, low=1) for i, k in enumerate(batch))
+    return np.linalg.qr(as_generator(rng).standard_normal(batch + (d, d)))[0]
+
+
+def _rotated(Q, eigenvalues):
+    r"""$Q\,\mathrm{diag}(\lambda)\,Q^\top$ (batched), made exactly symmetric."""
+    A = (Q * eigenvalues[..., None, :]) @ np.swapaxes(Q, -1, -2)      # (Q diag(lambda)) Q^T
+    return 0.5 * (A + np.swapaxes(A, -1, -2))
+
+
+def rotated_quadratic(eigenvalues, rng, b=None, name=None):
+    r"""A quadratic $\tfrac12\theta^\top A\theta - b^\top\theta$ with given eigenvalues and a random orientation.
+
+    $A = Q\,\mathrm{diag}(\lambda_1, \dots, \lambda_d)\,Q^\top$ with $Q$ from
+    :func:`random_rotation` (``rng``: a numpy Generator or an integer seed, required), made exactly
+    symmetric. ``eigenvalues`` of shape ``(d,)`` gives one :func:`quadratic`; of shape ``(K, d)``
+    it gives a :func:`quadratic_batch`, one rotation per row (drawn in one call, shape ``(K, d, d)``),
+    run ``k`` (``theta[..., k, :]``) seeing $A_k$. The condition number is
+    $\max\lambda / \min\lambda$; eigenvalues may be of any sign (an indefinite $A$ is a saddle).
+    ``b`` (default 0) is passed on.
+    """
+    lam = real_array("eigenvalues", eigenvalues)
+    if lam.ndim not in (1, 2):
+        raise ValueError(f"eigenvalues must have shape (d,) or (K, d), got shape {lam.shape}")
+    A = _rotated(random_rotation(lam.shape[-1], rng, lam.shape[:-1]), lam)
+    if lam.ndim == 1:
+        return quadratic(A, b, name=name or f"rotated quadratic(d={lam.size})")
+    return quadratic_batch(A, b, name=name)
+
+
+def quadratic_batch(A, b=None, name=None):
+    r"""K quadratics in one objective: run $k$ minimises $\tfrac12\theta^\top A_k\theta - b_k^\top\theta$.
+
+    ``A`` has shape ``(K, d, d)`` (each symmetric), ``b`` shape ``(K, d)``, ``(d,)`` or None (zero).
+    The objective takes ``theta`` of shape ``(..., K, d)``: ``theta[..., k, :]`` is a point for
+    problem $k$, so ``run.minimize(batch, opt, theta0)`` with ``theta0`` of shape ``(K, d)``
+    advances K runs on K different problems in one call (each with its own hyperparameters if
+    they have shape ``(K, 1)``). ``f`` has shape ``(..., K)``, ``grad`` $A_k\theta_k - b_k$ the shape
+    of ``theta``, ``hess`` ``(..., K, d, d)``. ``minima`` lists the common minimiser if every $A_k$
+    is positive definite and all K minimisers coincide (e.g. ``b`` = 0), otherwise none (each
+    problem's own minimiser is ``np.linalg.solve(A, b[..., None])[..., 0]``).
+    """
+    A = np.array(real_array("A", A, ndim=3), dtype=float)
+    K, d, d2 = A.shape
+    if d != d2:
+        raise ValueError(f"A must have shape (K, d, d) (K square matrices), got shape {A.shape}")
+    if not np.allclose(A, np.swapaxes(A, 1, 2)):
+        raise ValueError("A must hold symmetric matrices: A[k] == A[k].T for every k")
+    b = np.zeros((K, d)) if b is None else np.array(real_array("b", b), dtype=float)
+    if b.shape not in ((d,), (K, d)):
+        raise ValueError(f"b must have shape ({K}, {d}) or ({d},) to match A of shape {A.shape}, got {b.shape}")
+    b = np.broadcast_to(b, (K, d)).copy()
+
+    def _runs(theta):
+        theta = np.asarray(theta, dtype=float)
+        if theta.ndim < 2 or theta.shape[-2] != K:
+            raise ValueError(f"theta must have shape (..., {K}, {d}) for this batch of {K} quadratics "
+                             f"(one row per problem), got shape {theta.shape}")
+        return theta
+
+    def f(theta):
+        theta = _runs(theta)
+        return 0.5 * np.einsum("...ki,kij,...kj->...k", theta, A, theta) - np.einsum("...ki,ki->...k", theta, b)
+
+    def grad(theta):
+        return np.einsum("kij,...kj->...ki", A, _runs(theta)) - b
+
+    def hess(theta):
+        return np.broadcast_to(A, _runs(theta).shape[:-1] + (d, d)).copy()
+
+    positive = bool(np.all(np.linalg.eigvalsh(A) > 0))
+    minima = np.empty((0, d))
+    if positive:
+        sol = np.linalg.solve(A, b[..., None])[..., 0]
+        if np.allclose(sol, sol[0]):
+            minima = sol[:1]
+    return Objective(name or f"{K} quadratics (d={d})", d, f, grad, hess,
+                     latex=r"\tfrac12 \theta^\top A_k \theta - b_k^\top \theta", minima=minima, box=None,
+                     min_value=_common_value(f, minima, K))
+
+
+def _common_value(f, minima, K):
+    """f at the common minimiser if every problem of a batch has the same minimum value there, else None."""
+    if not len(minima):
+        return None
+    values = f(np.broadcast_to(minima[0], (K, minima.shape[1])))
+    return float(values[0]) if np.allclose(values, values[0], rtol=0, atol=1e-12) else None
 
 
 bowl = quadratic(np.diag([2.0, 2.0]), name="bowl", box=((-3.5, 3.5), (-3.5, 3.5)), latex=r"x^2 + y^2")
@@ -254,6 +357,20 @@ double_well = Objective(
 """A non-convex 1-D function: global minimum near -1.47, a local one near 1.35, a maximum between."""
 
 
+ramp = Objective(
+    "ramp", 1,
+    f=lambda theta: np.asarray(theta, dtype=float)[..., 0],
+    grad=lambda theta: np.ones_like(np.asarray(theta, dtype=float)),
+    hess=lambda theta: np.zeros(np.shape(theta) + (1,)),
+    latex=r"\theta", minima=np.empty((0, 1)), box=(-2.0, 2.0))
+r"""The ramp $J(\theta) = \theta$ in one dimension: gradient 1 everywhere, no minimum (unbounded below).
+
+A constant slope isolates what an optimizer does with a gradient that never changes: momentum's
+terminal velocity $\eta/(1-\gamma)$ (chapter 4a), Adagrad's shrinking steps $\eta/\sqrt{t}$ against
+RMSprop's constant ones (chapter 4b). Every run walks towards $-\infty$; the distance moved per step
+is the optimizer's effective learning rate."""
+
+
 # --- a cliff (chapter 3: gradient clipping) ----------------------------------------------
 
 _CLIFF_H, _CLIFF_S, _CLIFF_C = 50.0, 20.0, 1.0      # wall height, steepness, position
@@ -298,7 +415,7 @@ beside it: one plain gradient step taken there throws the parameters far away (P
 
 
 ALL = {o.name: o for o in (bowl, ill_conditioned, ellipsoid3d, saddle, beale, rosenbrock,
-                           himmelblau, rastrigin, parabola, double_well, cliff)}
+                           himmelblau, rastrigin, parabola, double_well, cliff, ramp)}
 """Every named objective by name (``tests/test_validation.py`` checks that none is missing)."""
 
 

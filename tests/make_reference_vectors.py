@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from gdlib import functions
+
 STEPS = 250
 OUT = Path(__file__).resolve().parent / "data" / "torch_reference.npz"
 
@@ -32,11 +34,16 @@ torch.set_default_dtype(torch.float64)
 
 
 def make_quadratic(seed=0, d=5):
+    """A = Q diag(eigs) Q' (exactly symmetric, so x @ A == A @ x), then b and the start, from one rng.
+
+    ``functions.rotated_quadratic`` draws Q as the QR factor of rng.standard_normal((d, d)) and
+    forms (Q diag(eigs)) Q' made symmetric: the same expression this script used before it moved
+    into gdlib, so the stored arrays did not change (regenerating reproduces them up to the
+    round-off of the machine's LAPACK, about 1e-14, which the tests never see: they read A from the file).
+    """
     rng = np.random.default_rng(seed)
-    Q, _ = np.linalg.qr(rng.standard_normal((d, d)))
     eigs = np.logspace(np.log10(0.5), np.log10(20.0), d)
-    A = Q @ np.diag(eigs) @ Q.T
-    A = 0.5 * (A + A.T)                 # exactly symmetric, so x @ A == A @ x
+    A = functions.rotated_quadratic(eigs, rng).hess(np.zeros(d))
     b = rng.standard_normal(d)
     start = rng.standard_normal(d)
     return A, b, start

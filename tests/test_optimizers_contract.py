@@ -14,6 +14,7 @@ import pytest
 
 import gdlib.functions
 from gdlib.optimizers import ALL
+from gdlib.run import iterate
 
 K, STEPS = 6, 60
 RNG = np.random.default_rng(1)
@@ -54,12 +55,8 @@ def batched_kwargs(name, switch):
 
 
 def run(opt, theta, steps=STEPS):
-    state = opt.init(theta)
-    path = [theta]
-    for _ in range(steps):
-        theta, state = opt.update(theta, gdlib.functions.rosenbrock.grad, state)
-        path.append(theta)
-    return np.array(path)
+    """The path (steps + 1, ..., d) on Rosenbrock, through gdlib's one loop."""
+    return iterate(opt, gdlib.functions.rosenbrock.grad, theta, steps, warn=False).thetas
 
 
 BATCH_CASES = [pytest.param(name, switch, id=f"{name}" + "".join(f"-{k}={v}" for k, v in switch.items()))

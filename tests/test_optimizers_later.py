@@ -13,6 +13,7 @@ import pytest
 
 import gdlib.functions
 from gdlib.optimizers import adam, aggmo, momentum, qhadam
+from gdlib.run import iterate
 
 GRAD = gdlib.functions.rosenbrock.grad
 RNG = np.random.default_rng(4)
@@ -21,12 +22,8 @@ THETA0 = np.column_stack([RNG.uniform(-1.5, 0.5, R), RNG.uniform(0.0, 2.0, R)])
 
 
 def run(opt, theta, steps=STEPS, grad=GRAD):
-    state = opt.init(theta)
-    path = [np.array(theta, dtype=float)]
-    for _ in range(steps):
-        theta, state = opt.update(theta, grad, state)
-        path.append(theta)
-    return np.array(path)
+    """The path (steps + 1, ..., d), through gdlib's one loop."""
+    return iterate(opt, grad, theta, steps, warn=False).thetas
 
 
 # --- QHAdam ---------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import pytest
 
 import gdlib.functions
 from gdlib.optimizers import ALL
+from gdlib.run import iterate
 
 DATA = Path(__file__).resolve().parent / "data" / "torch_reference.npz"
 RTOL = 1e-10          # on |gdlib - reference| / max(1, |reference|), every entry of every step
@@ -46,19 +47,13 @@ def max_relative_error(actual, reference):
 
 def replay(factory, kwargs, objective, start, steps, compare="theta"):
     """gdlib's path (steps + 1, d); ``compare`` says which point is recorded after each step."""
-    opt = ALL[factory](**kwargs)
-    theta = np.array(start, dtype=float)
-    state = opt.init(theta)
-    path = [theta.copy()]
-    for _ in range(steps):
-        theta, state = opt.update(theta, OBJECTIVES[objective].grad, state)
-        if compare == "theta":
-            path.append(theta.copy())
-        elif compare == "theta_minus_gamma_v":          # torch's SGD(nesterov=True) stores the look-ahead point
-            path.append(theta - kwargs["gamma"] * state.v)
-        else:
-            raise ValueError(f"unknown comparison {compare!r}")
-    return np.array(path)
+    if compare not in ("theta", "theta_minus_gamma_v"):
+        raise ValueError(f"unknown comparison {compare!r}")
+    traj = iterate(ALL[factory](**kwargs), OBJECTIVES[objective].grad, np.array(start, dtype=float), steps,
+                   record_state=compare != "theta", warn=False)
+    if compare == "theta":
+        return traj.thetas
+    return traj.thetas - kwargs["gamma"] * traj.states.v    # torch's SGD(nesterov=True) stores the look-ahead point
 
 
 def _torch_variants():
