@@ -31,12 +31,9 @@ from typing import Any, NamedTuple, Optional
 import numpy as np
 
 from ._validate import as_generator, choice, integer, real, real_array
-from .run import (MAX_RECORDED, _check_optimizer, _check_start, _checked, _loop, clip_by_norm,  # noqa: F401
-                  clip_by_value, stepwise, warn_diverged)
+from .run import MAX_RECORDED, _check_optimizer, _check_start, _checked, _loop, stepwise, warn_diverged
 from .schedules import ReduceOnPlateau
 
-# ``clip_by_norm`` and ``clip_by_value`` live in gdlib.run; these names stay for chapter 3 and the
-# exercises until they use ``run.clip_by_norm`` / ``run.clipped``.
 
 
 # --- mini-batches -----------------------------------------------------------------------------

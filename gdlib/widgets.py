@@ -210,23 +210,3 @@ def fit_explorer(model, data, theta0, batch_sizes=None, eta=(1e-3, 1.0, 0.1), ep
         w.observe(redraw, names="value")
     redraw()
     return W.VBox([W.HBox([pick_b, pick_eta, pick_epochs]), out])
-
-
-# --- older names, kept until chapters 1 and 3 call the new homes (then delete this block) --------
-
-describe = run.describe
-draw_run = plotting.draw_run
-draw_schedule_run = plotting.draw_schedule_run
-draw_clipped = plotting.draw_clipped
-
-
-def clipped_run(objective, optimizer, theta0, steps, threshold=None, mode="norm"):
-    """Older name: ``minimize(..., grad_fn=run.clipped(objective.grad, threshold, by=mode), warn=False)``."""
-    grad = None if threshold is None else run.clipped(objective.grad, threshold, by=mode)
-    return minimize(objective, optimizer, theta0, steps, grad_fn=grad, warn=False)
-
-
-def noisy_run(objective, optimizer, theta0, steps, noise=1.0, seed=0):
-    """Older name: ``minimize(..., grad_fn=run.noisy(objective.grad, eta=noise**2, gamma=0, rng=seed), warn=False)``."""
-    grad = run.noisy(objective.grad, eta=noise ** 2, gamma=0.0, rng=np.random.default_rng(seed))
-    return minimize(objective, optimizer, theta0, steps, grad_fn=grad, warn=False)
