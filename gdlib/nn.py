@@ -45,7 +45,7 @@ from ._validate import as_generator, as_params, choice, flag, integer, real_arra
 from .layers import (BatchNorm, BatchNormStats, Dense, Layer, ReLU, Sigmoid, SoftmaxCrossEntropy, Tanh,
                      log_softmax, sigmoid, softmax)
 
-__all__ = ["Sequential", "mlp", "Dense", "ReLU", "Tanh", "Sigmoid", "BatchNorm", "BatchNormStats",
+__all__ = ["Sequential", "TrainingLoss", "mlp", "Dense", "ReLU", "Tanh", "Sigmoid", "BatchNorm", "BatchNormStats",
            "SoftmaxCrossEntropy", "softmax", "log_softmax", "sigmoid"]
 
 _MODES = ("train", "eval")
@@ -248,6 +248,66 @@ class Sequential:
         """The fraction of rows whose class is predicted correctly, shape ``(...)``."""
         y = _labels(y, self.n_out)
         return np.mean(self.predict(theta, X, mode, state) == y, axis=-1)
+
+    def recomputed_state(self, theta, data, batches):
+        """Batch norm's running statistics recomputed with the weights fixed: one pass over ``data`` in
+        training mode, in the mini-batches of ``batches`` (a ``train.minibatches(size, order, rng)``),
+        starting from :meth:`init_state`. Returns a state for evaluation mode. Useful when the
+        statistics collected during training are poor estimates (tiny training batches), or to
+        compare batch sizes with equally good statistics."""
+        if not hasattr(batches, "rows"):
+            raise TypeError(f"batches must come from train.minibatches(size, order, rng), got {type(batches).__name__}")
+        state = self.init_state(theta)
+        for rows in batches.rows(len(data.X), 1):
+            state = self.value_and_grad(theta, data.X[rows], data.y[rows], state=state)[2]
+        return state
+
+    def objective(self, data):
+        """The mean training loss on a whole ``Dataset`` as an objective ``f``/``grad`` for the
+        line-search methods of :mod:`gdlib.second_order` (L-BFGS on a network): a :class:`TrainingLoss`."""
+        if not (hasattr(data, "X") and hasattr(data, "y")):
+            raise TypeError(f"data must be a Dataset with X and y (gdlib.datasets), got {type(data).__name__}")
+        self._inputs(np.zeros(self.dim), data.X, data.y)
+        return TrainingLoss(self, data)
+
+
+class TrainingLoss:
+    r"""$J(\theta)$, a network's mean loss on a data set, as an objective: ``f(theta)`` and ``grad(theta)``.
+
+    Both come from one ``value_and_grad`` per distinct point (one forward and one backward pass
+    over the data set), so a line search that asks for $J$ and then $\nabla J$ at the same point
+    pays once. ``points`` lists every point evaluated, in order; ``evaluations_until(path)`` says,
+    for each point of a path, how many evaluations had been made when it was reached: the
+    clock on which a full-batch method is compared with epochs of SGD.
+    """
+
+    def __init__(self, net, data):
+        self.net, self.data, self.dim = net, data, net.dim
+        self.name = f"training loss on {getattr(data, 'name', 'data')}"
+        self.points, self._last, self._value = [], None, None
+
+    def _at(self, theta):
+        key = np.asarray(theta, dtype=float).tobytes()
+        if key != self._last:
+            self._last, self._value = key, self.net.value_and_grad(theta, self.data.X, self.data.y)[:2]
+            self.points.append(np.array(theta, dtype=float))
+        return self._value
+
+    def f(self, theta):
+        return self._at(theta)[0]
+
+    def grad(self, theta):
+        return self._at(theta)[1]
+
+    def evaluations_until(self, path):
+        """For each row of ``path``: 1 + the index of its first evaluation (the evaluations made so far)."""
+        first = {}
+        for k, p in enumerate(self.points):
+            first.setdefault(p.tobytes(), k + 1)
+        try:
+            return np.array([first[np.asarray(x, dtype=float).tobytes()] for x in path])
+        except KeyError:
+            raise ValueError("path holds a point this objective never evaluated") from None
 
 
 def mlp(sizes, activation="relu", batch_norm=False, init=None, gain=1.0):

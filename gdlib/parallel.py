@@ -36,7 +36,7 @@ import numpy as np
 
 from . import optimizers, run
 from ._special import sigmoid
-from ._validate import as_generator, flag, integer, real
+from ._validate import as_generator, flag, integer, real, real_array
 
 START_METHOD = "spawn"
 """How worker processes are started: a fresh interpreter that imports this module (portable)."""
@@ -256,7 +256,7 @@ def _hogwild_worker(spec, lo, hi, eta, lock, barrier, out):
 
 
 class HogwildResult(NamedTuple):
-    w: np.ndarray              # the shared weights at the end
+    final: np.ndarray          # the shared weights at the end
     loss: float                # mean logistic loss at the end
     updates: int               # total updates (examples processed)
     seconds: float             # wall time from the common start to the last worker's end
@@ -276,7 +276,7 @@ class HogwildResult(NamedTuple):
         return self.updates / self.cpu_seconds
 
 
-def hogwild(data, eta, processes=2, lock=False, w0=None):
+def hogwild(data, eta, processes=2, lock=False, theta0=None):
     r"""One epoch of SGD on :func:`sparse_logistic` data by ``processes`` OS processes sharing ``w``.
 
     Each process takes a contiguous share of the examples and applies
@@ -289,7 +289,7 @@ def hogwild(data, eta, processes=2, lock=False, w0=None):
     real("eta", eta, low=0, low_open=True, array=False)
     processes = integer("processes", processes, low=1, high=64)
     flag("lock", lock)
-    w0 = np.zeros(data.d) if w0 is None else np.asarray(w0, dtype=float)
+    w0 = np.zeros(data.d) if theta0 is None else real_array("theta0", theta0, shape=(data.d,))
     ctx = mp.get_context(START_METHOD)
     sh = Shared({"w": w0, "idx": data.idx, "val": data.val, "y": data.y})
     try:
@@ -311,9 +311,9 @@ def hogwild(data, eta, processes=2, lock=False, w0=None):
                          sum(r[3] for r in reports))
 
 
-def sequential_sgd(data, eta, w0=None):
+def sequential_sgd(data, eta, theta0=None):
     """The same epoch in this process, in example order: the reference a 1-process Hogwild! run must equal."""
-    w = np.zeros(data.d) if w0 is None else np.array(w0, dtype=float)
+    w = np.zeros(data.d) if theta0 is None else real_array("theta0", theta0, shape=(data.d,)).copy()
     for i in range(data.n):
         j, v, yi = data.idx[i], data.val[i], data.y[i]
         m = yi * float(w[j] @ v)
@@ -365,7 +365,7 @@ def _downpour_worker(who, requests, reply, X, y, steps, batch, n_fetch, n_push, 
 
 
 class DownpourResult(NamedTuple):
-    w: np.ndarray
+    final: np.ndarray         # the server's weights at the end
     staleness: np.ndarray     # per push: server updates applied between the worker's fetch and this push
     pushes: int
     seconds: float

@@ -11,6 +11,7 @@ counted. Methods stop when $\max_i |\nabla f(x)_i| \le$ ``gtol`` (scipy's defaul
 
 ==========================  ==============================================================
 :func:`newton`              $\theta \leftarrow \theta - \eta (H + \lambda I)^{-1} g$, pure or regularised
+:func:`newton_batch`        pure Newton from many starts at once (a grid of starts), no stopping test
 :func:`saddle_free_newton`  $\theta \leftarrow \theta - \eta (|H| + \lambda I)^{-1} g$, $|H|$ by eigenvalues
 :func:`steepest_descent`    $\theta \leftarrow \theta - \alpha g$ with $\alpha$ from a line search (the baseline)
 :func:`newton_cg`           inexact Newton: CG on $H p = -g$, stopped early (Hessian-vector products only)
@@ -32,7 +33,7 @@ from .line_search import (_LS_FAILED, _NOT_FINITE, LineSearchResult, OptimizeRes
                           _Record, _start, backtracking, check_wolfe_constants, strong_wolfe)
 from .quasi_newton import CG_BETAS, bfgs, bfgs_update, lbfgs, linear_cg, nonlinear_cg, two_loop
 
-__all__ = ["newton", "saddle_free_newton", "steepest_descent", "newton_cg", "natural_gradient", "logistic_fisher",
+__all__ = ["newton", "newton_batch", "saddle_free_newton", "steepest_descent", "newton_cg", "natural_gradient", "logistic_fisher",
            "linear_cg", "nonlinear_cg", "CG_BETAS", "bfgs", "bfgs_update", "lbfgs", "two_loop",
            "first_order", "tune_first_order", "scipy_minimize", "OptimizeResult", "Oracle"]
 
@@ -113,6 +114,34 @@ def newton(objective, x0, lam=0.0, eta=1.0, line_search=None, gtol=1e-5, maxiter
         return np.linalg.solve(oracle.hess(x) + lam * np.eye(x.size), -g)
 
     return _newton_loop(objective, x0, solve, eta, line_search, gtol, maxiter, c1, c2)
+
+
+def newton_batch(objective, x0, steps):
+    r"""Pure Newton's method from many starts at once: ``steps`` updates $\theta \leftarrow \theta - H(\theta)^{-1} \nabla f(\theta)$.
+
+    ``x0`` has shape ``(..., d)``, one start per row (e.g. a grid of 441 starts to find every
+    critical point of a function); ``objective.grad`` and ``objective.hess`` must accept leading
+    axes, as every :mod:`gdlib.functions` objective does. There is no stopping test and no line
+    search: each start simply takes ``steps`` Newton steps and the final points are returned,
+    shape ``(..., d)``. A start whose Hessian becomes singular, or whose iterate overflows, ends
+    as NaN. Use :func:`newton` for one start with counted evaluations and a recorded path.
+    """
+    x = np.array(x0, dtype=float)
+    if x.ndim == 0 or x.size == 0 or not np.all(np.isfinite(x)):
+        raise ValueError(f"x0 must be a finite array of shape (..., d), got shape {x.shape}")
+    steps = _check_int("steps", steps, 0)
+    for name in ("grad", "hess"):
+        if not callable(getattr(objective, name, None)):
+            raise TypeError(f"objective must have a callable {name!r} (e.g. a gdlib.functions.Objective)")
+    eye = np.eye(x.shape[-1])
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            H, g = objective.hess(x), objective.grad(x)
+            ok = np.all(np.isfinite(H), axis=(-2, -1)) & np.all(np.isfinite(g), axis=-1)
+            ok &= np.linalg.cond(np.where(ok[..., None, None], H, eye)) < 1 / np.finfo(float).eps
+            p = np.linalg.solve(np.where(ok[..., None, None], H, eye), np.where(ok[..., None], g, 0.0)[..., None])
+            x = np.where(ok[..., None], x - p[..., 0], np.nan)
+    return x
 
 
 def saddle_free_newton(objective, x0, lam=0.0, eta=1.0, line_search=None, gtol=1e-5, maxiter=None,

@@ -129,6 +129,10 @@ class History(NamedTuple):
     batch_size, updates_per_epoch: the b and ceil(N / b) used
     plateau:        the ReduceOnPlateau states after each epoch, stacked (a ``PlateauState``
                     whose fields have a leading axis E + 1, the initial state first), or None
+    model_state:    the model's state after training (a network's batch-norm running statistics,
+                    updated once per update at the iterate, as a training loop does), or None for
+                    models without ``init_state``; pass it to evaluation, e.g.
+                    ``net.accuracy(history.final, X, y, state=history.model_state)``
 
     The full training loss at every recorded update, if needed, is
     ``model.loss(history.thetas, X, y)`` (vectorised; see ``loss_along_path``). Entries after a
@@ -146,6 +150,7 @@ class History(NamedTuple):
     batch_size: int
     updates_per_epoch: int
     plateau: Any = None
+    model_state: Any = None
 
     @property
     def final(self):
@@ -157,15 +162,6 @@ class History(NamedTuple):
         """The number of updates T."""
         return len(self.step_examples)
 
-    @property
-    def w(self):
-        """The older name of ``final`` (chapter 2 uses it)."""
-        return self.final
-
-    @property
-    def path(self):
-        """The older name of ``thetas`` (chapters 2 and 3 use it)."""
-        return self.thetas
 
 
 class EarlyStop(NamedTuple):
@@ -278,34 +274,8 @@ def _scaled(optimizer, scale):
     return _Scaled(optimizer.name, optimizer.hyperparameters, optimizer.init, update)
 
 
-def _legacy(batches, theta0, wrap, legacy):
-    """The older keywords batch_size, shuffle, rng, clip and w0 (chapters 2 and 3 and the exercises)."""
-    unknown = set(legacy) - {"batch_size", "shuffle", "rng", "clip", "w0"}
-    if unknown:
-        raise TypeError(f"fit() got unexpected keyword arguments {sorted(unknown)}")
-    if {"batch_size", "shuffle", "rng"} & set(legacy):
-        if batches is not None:
-            raise ValueError("give batches=train.minibatches(...) or batch_size/shuffle/rng, not both")
-        shuffle = legacy.get("shuffle", True)
-        if shuffle not in (True, False):
-            raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
-        if shuffle and legacy.get("rng") is None:
-            raise ValueError("shuffle=True needs rng=np.random.default_rng(seed) (or shuffle=False)")
-        batches = minibatches(legacy.get("batch_size"), "shuffle" if shuffle else "fixed", legacy.get("rng"))
-    if "w0" in legacy:
-        if theta0 is not None:
-            raise ValueError("give theta0 or w0 (its older name), not both")
-        theta0 = legacy["w0"]
-    if legacy.get("clip") is not None:
-        if wrap is not None:
-            raise ValueError("give wrap or clip, not both")
-        clip = legacy["clip"]
-        wrap = lambda grad: stepwise(lambda w, t: clip(grad(w, t)), "clipped")      # noqa: E731
-    return batches, theta0, wrap
-
-
 def fit(model, data, optimizer, epochs=1, batches=None, *, theta0=None, wrap=None, eval_data=None,
-        record_every=1, warn=True, **legacy):
+        record_every=1, warn=True):
     """Train ``model`` on ``data`` with ``optimizer`` for ``epochs`` passes; returns a :class:`History`.
 
     batches:      ``minibatches(size, order, rng)``; default ``None``: batch gradient descent
@@ -326,10 +296,11 @@ def fit(model, data, optimizer, epochs=1, batches=None, *, theta0=None, wrap=Non
     loss or weights become inf/NaN is stopped (NaN from then on, ``diverged`` records the epoch);
     ``fit`` returns early once every run has diverged.
 
-    The older keywords ``batch_size``, ``shuffle`` (default True), ``rng``, ``clip`` (a map g -> g)
-    and ``w0`` are still accepted and translated into ``batches``, ``wrap`` and ``theta0``.
+    A model with ``value_and_grad`` (the networks of :mod:`gdlib.nn`) gives the mini-batch loss and
+    gradient at each iterate from one forward and one backward pass; with ``init_state`` its state
+    (batch norm's running statistics) is carried through training and returned as
+    ``History.model_state``.
     """
-    batches, theta0, wrap = _legacy(batches, theta0, wrap, legacy)
     for member in ("loss", "grad", "dim"):
         if not hasattr(model, member):
             raise TypeError(f"model must have dim, loss and grad (e.g. models.LinearRegression(2)), "
@@ -375,14 +346,25 @@ def fit(model, data, optimizer, epochs=1, batches=None, *, theta0=None, wrap=Non
     thetas[0] = epoch_thetas[0] = w
 
     batch = {"start": 0, "X": [], "y": []}            # the current epoch's mini-batches
+    carry = {"state": model.init_state(w) if hasattr(model, "init_state") else None, "at": None, "grad": None}
+    joint = hasattr(model, "value_and_grad")
 
     def batch_grad(theta, t):
+        if carry["at"] is theta:                      # the iterate itself: its gradient came with its loss
+            return carry["grad"]
         j = t - batch["start"]
         return model.grad(theta, batch["X"][j], batch["y"][j])
 
     def batch_loss(theta, t):                         # the mini-batch loss; after the last update, the full loss
         j = t - batch["start"]
-        return model.loss(theta, batch["X"][j], batch["y"][j]) if j < U else model.loss(theta, X, y)
+        if j == U:
+            return model.loss(theta, X, y)
+        if not joint:
+            return model.loss(theta, batch["X"][j], batch["y"][j])
+        J, carry["grad"], carry["state"] = model.value_and_grad(theta, batch["X"][j], batch["y"][j],
+                                                                state=carry["state"])
+        carry["at"] = theta
+        return J
 
     grad, value = stepwise(batch_grad, "mini-batch gradient"), stepwise(batch_loss, "mini-batch loss")
     if wrap is not None:
@@ -401,6 +383,7 @@ def fit(model, data, optimizer, epochs=1, batches=None, *, theta0=None, wrap=Non
         inside = (path_steps > start) & (path_steps <= start + U)
         step = optimizer if plateau is None else _scaled(optimizer, plateau_state.eta / np.asarray(plateau.eta0))
         out = _loop(step, grad, w, U, state=state, start=start, value=value, keep=path_steps[inside] - start)
+        carry["at"] = carry["grad"] = None
         w, state = out.theta, out.state
         thetas[inside] = out.thetas
         step_loss[start:start + U] = out.values[:U]
@@ -422,7 +405,7 @@ def fit(model, data, optimizer, epochs=1, batches=None, *, theta0=None, wrap=Non
         warn_diverged(f"fit with {optimizer.name}", diverged, "in epoch", "the weights are NaN from there on")
     sizes = np.r_[np.full(U - 1, b), N - (U - 1) * b]                  # the last batch may be partial
     return History(thetas, path_steps, step_loss, np.cumsum(np.tile(sizes, epochs)), epoch_thetas, epoch_loss,
-                   np.arange(epochs + 1) * N, test_loss, diverged, b, U, plateau_states)
+                   np.arange(epochs + 1) * N, test_loss, diverged, b, U, plateau_states, carry["state"])
 
 
 def loss_along_path(model, data, history):

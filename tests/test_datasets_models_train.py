@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 
-from gdlib import check, datasets, models, optimizers, run, train
+from gdlib import check, datasets, models, nn, optimizers, run, train
 from gdlib.run import DivergenceWarning
 
 
@@ -178,20 +178,78 @@ def test_shuffling_uses_the_rng_and_needs_it():
     np.testing.assert_allclose(h1.final, _hand_loop(data, 0.05, 4, 2, orders), rtol=1e-13, atol=1e-13)
 
 
-def test_older_keywords_still_work():
+def test_older_keywords_are_gone():
     data = _regression()
     model = models.LinearRegression(2)
-    old = train.fit(model, data, optimizers.sgd(0.05), batch_size=4, epochs=2, rng=np.random.default_rng(9),
-                    w0=np.ones(3), clip=run.clip_by_norm(0.5))
-    new = train.fit(model, data, optimizers.sgd(0.05), 2, train.minibatches(4, rng=np.random.default_rng(9)),
-                    theta0=np.ones(3), wrap=lambda g: run.clipped(g, 0.5))
-    np.testing.assert_array_equal(old.thetas, new.thetas)
-    np.testing.assert_array_equal(old.path, old.thetas)
-    np.testing.assert_array_equal(old.w, old.final)
-    with pytest.raises(ValueError, match="rng"):
-        train.fit(model, data, optimizers.sgd(0.05), batch_size=4)
-    with pytest.raises(TypeError, match="unexpected"):
-        train.fit(model, data, optimizers.sgd(0.05), batchsize=4)
+    for old in ({"batch_size": 4}, {"w0": np.ones(3)}, {"shuffle": False}, {"clip": run.clip_by_norm(0.5)}):
+        with pytest.raises(TypeError, match="unexpected keyword"):
+            train.fit(model, data, optimizers.sgd(0.05), **old)
+    h = train.fit(model, data, optimizers.sgd(0.05), 1)
+    assert not hasattr(h, "w") and not hasattr(h, "path")
+
+
+class _LossAndGradOnly:
+    """A network seen through loss and grad only: what fit did before it used value_and_grad."""
+
+    def __init__(self, net):
+        self.net, self.dim = net, net.dim
+
+    def init(self, rng):
+        return self.net.init(rng)
+
+    def loss(self, theta, X, y):
+        return self.net.loss(theta, X, y)
+
+    def grad(self, theta, X, y):
+        return self.net.grad(theta, X, y)
+
+
+def _blobs(n=90, seed=4):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    X = rng.standard_normal((n, 5)) + 1.5 * np.eye(3, 5)[y]
+    return datasets.Dataset(X, y.astype(float), "blobs")
+
+
+@pytest.mark.parametrize("make", [lambda: optimizers.sgd(eta=0.1), lambda: optimizers.nag(eta=0.1, gamma=0.9),
+                                  lambda: optimizers.adam(eta=np.array([[0.01], [0.03]]))])
+def test_fit_with_value_and_grad_equals_separate_loss_and_grad(make):
+    data = _blobs()
+    net = nn.mlp([5, 7, 3], activation="tanh")
+    args = (data, make(), 3, train.minibatches(16, rng=2))
+    joint = train.fit(net, *args, theta0=net.init(1))
+    args = (data, make(), 3, train.minibatches(16, rng=2))
+    apart = train.fit(_LossAndGradOnly(net), *args, theta0=net.init(1))
+    np.testing.assert_array_equal(joint.thetas, apart.thetas)
+    np.testing.assert_array_equal(joint.step_loss, apart.step_loss)
+    np.testing.assert_array_equal(joint.epoch_loss, apart.epoch_loss)
+    assert joint.model_state == () and apart.model_state is None
+
+
+def test_fit_carries_batch_norm_statistics_like_a_hand_written_loop():
+    data = _blobs()
+    net = nn.mlp([5, 6, 3], batch_norm=True)
+    theta0 = net.init(3, runs=2)
+    history = train.fit(net, data, optimizers.momentum(eta=0.05, gamma=0.9), 2, train.minibatches(20, rng=5),
+                        theta0=theta0)
+    # the same training written out: momentum's equations, running statistics updated at each iterate
+    rng, theta, z, state = np.random.default_rng(5), theta0.copy(), np.zeros_like(theta0), net.init_state(theta0)
+    for _ in range(2):
+        order = rng.permutation(data.n)
+        for j in range(0, data.n, 20):
+            rows = order[j:j + 20]
+            _, g, state = net.value_and_grad(theta, data.X[rows], data.y[rows], state=state)
+            z = 0.9 * z + 0.05 * g
+            theta = theta - z
+    np.testing.assert_allclose(history.final, theta, rtol=1e-12, atol=1e-14)
+    for got, want in zip(history.model_state, state):
+        np.testing.assert_allclose(got.mean, want.mean, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(got.var, want.var, rtol=1e-12, atol=1e-14)
+    assert got.mean.shape == (2, 6)
+    # the statistics are the training batches', not the initial ones: evaluation differs from fresh statistics
+    fresh = net.init_state(theta)
+    assert not np.allclose(net.forward(history.final, data.X, state=history.model_state),
+                           net.forward(history.final, data.X, state=fresh))
 
 
 def test_k_runs_at_once_equal_separate_runs_bit_for_bit():

@@ -414,3 +414,55 @@ def test_module_docstring_says_where_the_state_lives():
     doc = inspect.getdoc(nn)
     assert "Where batch normalisation's running statistics live, and why" in doc
     assert "rumelhart1986learning" in doc and "ioffe2015batch" in inspect.getdoc(nn.BatchNorm)
+
+
+def test_training_loss_objective_evaluates_each_point_once():
+    rng = np.random.default_rng(6)
+    y = rng.integers(0, 3, 40)
+    data = datasets.Dataset(rng.standard_normal((40, 4)) + np.eye(3, 4)[y], y.astype(float), "blobs")
+    net = nn.mlp([4, 5, 3], activation="tanh")
+    theta = net.init(2)
+    objective = net.objective(data)
+    calls = []
+    original = net.value_and_grad
+    net.value_and_grad = lambda *a, **k: calls.append(1) or original(*a, **k)
+    try:
+        J, g = objective.f(theta), objective.grad(theta)          # the same point: one pass
+        assert len(calls) == 1
+        objective.grad(theta + 1e-3)
+        assert len(calls) == 2
+    finally:
+        del net.value_and_grad
+    assert J == net.loss(theta, data.X, data.y)
+    np.testing.assert_array_equal(g, net.grad(theta, data.X, data.y))
+    # the gradient it serves is J's: central differences along a random direction
+    d = rng.standard_normal(net.dim)
+    fd = (objective.f(theta + 1e-6 * d) - objective.f(theta - 1e-6 * d)) / 2e-6
+    assert abs(fd - g @ d) <= 1e-7 * max(1.0, abs(fd))
+    path = np.stack([theta, theta + 1e-3])
+    np.testing.assert_array_equal(objective.evaluations_until(path), [1, 2])
+    with pytest.raises(ValueError, match="never evaluated"):
+        objective.evaluations_until(path + 1.0)
+    with pytest.raises(TypeError, match="data must be a Dataset"):
+        net.objective(data.X)
+    with pytest.raises(ValueError, match="X must have shape"):
+        net.objective(datasets.Dataset(data.X[:, :3], data.y))
+
+
+def test_recomputed_state_is_the_moving_average_of_the_batches_statistics():
+    from gdlib import train
+    rng = np.random.default_rng(8)
+    X, y = rng.standard_normal((30, 3)), rng.integers(0, 2, 30).astype(float)
+    data = datasets.Dataset(X, y)
+    net = nn.Sequential(nn.Dense(3, 4, bias=False), nn.BatchNorm(4, momentum=0.25), nn.ReLU(), nn.Dense(4, 2))
+    theta = net.init(0)
+    state = net.recomputed_state(theta, data, train.minibatches(10, "fixed"))
+    H = X @ net.params(theta)[0]["W"]                          # the batch-norm layer's input
+    mean, var = np.zeros(4), np.ones(4)
+    for j in range(0, 30, 10):                                  # PyTorch's rule: unbiased batch variance
+        mean = 0.75 * mean + 0.25 * H[j:j + 10].mean(axis=0)
+        var = 0.75 * var + 0.25 * H[j:j + 10].var(axis=0, ddof=1)
+    np.testing.assert_allclose(state[0].mean, mean, rtol=1e-12)
+    np.testing.assert_allclose(state[0].var, var, rtol=1e-12)
+    with pytest.raises(TypeError, match="batches must come from train.minibatches"):
+        net.recomputed_state(theta, data, 10)

@@ -87,7 +87,7 @@ def test_hogwild_one_process_is_sequential_sgd_and_lock_free_runs_reach_its_loss
     data, eta = small_problem, 0.2
     seq = P.sequential_sgd(data, eta)
     one = P.hogwild(data, eta, processes=1)
-    assert np.array_equal(one.w, seq) and one.updates == data.n
+    assert np.array_equal(one.final, seq) and one.updates == data.n
     start = P.sparse_loss(data, np.zeros(data.d))
     target = P.sparse_loss(data, seq)
     assert target < 0.9 * start
@@ -123,7 +123,7 @@ def test_downpour_runs_and_learns():
     y = (X @ np.ones(5) > 0).astype(float)
     res = P.downpour(X, y, workers=2, steps=30, batch=16, n_fetch=2, n_push=3, eta=0.1)
     assert res.pushes == 2 * 10 and np.all(res.staleness >= 0)
-    m = X @ res.w
+    m = X @ res.final
     assert np.mean(np.logaddexp(0, m) - y * m) < 0.8 * math.log(2)
 
 

@@ -529,3 +529,30 @@ def test_chapter_bfgs_check_rejects_the_dfp_update(capsys):
         exec(compile(dfp if "def bfgs_update" in source else source, str(CHAPTER), "exec"), namespace)
     out = capsys.readouterr().out
     assert "largest |H_+ y - s|" in out and re.search(r"^NOT YET  bfgs_update", out, flags=re.M)
+
+
+def test_newton_batch_equals_newton_from_each_start():
+    H = functions.himmelblau
+    starts = np.array([[2.8, 2.2], [-2.5, 2.7], [0.3, -0.2], [-3.1, -3.3], [3.6, -1.9]])
+    got = so.newton_batch(H, starts, 25)
+    for x0, x in zip(starts, got):
+        one = so.newton(H, x0, gtol=1e-12)
+        assert one.success
+        np.testing.assert_allclose(x, one.x, rtol=1e-10, atol=1e-10)
+        assert np.max(np.abs(H.grad(x))) < 1e-9
+    np.testing.assert_allclose(got[0], [3.0, 2.0], atol=1e-12)           # Himmelblau's exact minimum (3, 2)
+    assert so.newton_batch(H, starts, 0) is not starts and np.array_equal(so.newton_batch(H, starts, 0), starts)
+    grid = np.stack(np.meshgrid(np.linspace(-5, 5, 7), np.linspace(-5, 5, 7)), -1)   # leading axes (7, 7)
+    assert so.newton_batch(H, grid, 3).shape == (7, 7, 2)
+
+
+def test_newton_batch_marks_singular_hessians_nan():
+    flat = functions.quadratic(np.diag([1.0, 0.0]), np.array([1.0, 0.0]))
+    x = so.newton_batch(flat, np.array([[0.5, 0.5], [2.0, 1.0]]), 2)
+    assert np.all(np.isnan(x))
+    with pytest.raises(ValueError, match="steps must be an integer >= 0"):
+        so.newton_batch(functions.himmelblau, np.zeros(2), -1)
+    with pytest.raises(ValueError, match="x0 must be a finite array"):
+        so.newton_batch(functions.himmelblau, np.array([np.nan, 0.0]), 1)
+    with pytest.raises(TypeError, match="'hess'"):
+        so.newton_batch(type("GradOnly", (), {"grad": staticmethod(np.sin)})(), np.zeros(2), 1)
