@@ -65,7 +65,7 @@ def torch_grad(objective, p):
 
 # Each case: (optimizer label, objective, torch class name, torch kwargs, gdlib variants).
 # A gdlib variant is (factory, kwargs, compare): compare="theta" compares gdlib's theta with
-# torch's parameter; "theta_minus_gamma_v" compares theta - gamma * state.v (NAG, survey form).
+# torch's parameter; "theta_minus_gamma_v" compares theta - gamma * state.z (NAG, survey form; the key keeps its old name).
 def cases():
     c = []
     R, Q = "rosenbrock", "quadratic"

@@ -53,7 +53,7 @@ def replay(factory, kwargs, objective, start, steps, compare="theta"):
                    record_state=compare != "theta", warn=False)
     if compare == "theta":
         return traj.thetas
-    return traj.thetas - kwargs["gamma"] * traj.states.v    # torch's SGD(nesterov=True) stores the look-ahead point
+    return traj.thetas - kwargs["gamma"] * traj.states.z    # torch's SGD(nesterov=True) stores the look-ahead point
 
 
 def _torch_variants():

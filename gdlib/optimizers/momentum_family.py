@@ -45,21 +45,21 @@ def sgd(eta=0.01):
 
 class MomentumState(NamedTuple):
     t: int
-    v: Any
+    z: Any
 
 
 def momentum(eta=0.01, gamma=0.9, form="survey"):
     r"""Momentum (Qian 1999; Ruder 2016, section 4.1).
 
-    ``form="survey"``: $v_t = \gamma v_{t-1} + \eta\, g_t$, $\theta_{t+1} = \theta_t - v_t$.
+    ``form="survey"``: $z_t = \gamma z_{t-1} + \eta\, g_t$, $\theta_{t+1} = \theta_t - z_t$.
 
-    ``form="pytorch"``: $v_t = \gamma v_{t-1} + g_t$, $\theta_{t+1} = \theta_t - \eta\, v_t$
+    ``form="pytorch"``: $z_t = \gamma z_{t-1} + g_t$, $\theta_{t+1} = \theta_t - \eta\, z_t$
     (``torch.optim.SGD(lr=eta, momentum=gamma)``). With a constant ``eta`` the two give the same
-    path (the survey's $v$ is $\eta$ times PyTorch's); with a schedule they differ, because the
+    path (the survey's $z$ is $\eta$ times PyTorch's); with a schedule they differ, because the
     survey's velocity remembers old learning rates.
 
     Symbols: $\eta$ = ``eta`` in [0, inf) (or a schedule), $\gamma$ = ``gamma`` in [0, 1)
-    (typically 0.9), $v$ = ``state.v``. References: ``qian1999momentum``, ``polyak1964some``.
+    (typically 0.9), $z$ = ``state.z``. References: ``qian1999momentum``, ``polyak1964some``.
     Book: algorithm ``alg-momentum`` (chapter 4a).
     """
     learning_rate(eta)
@@ -70,12 +70,12 @@ def momentum(eta=0.01, gamma=0.9, form="survey"):
         eta_t = eta_at(eta, state.t, theta.shape)
         g = grad_fn(theta)
         if form == "survey":
-            v = gamma * state.v + eta_t * g             # v_t = gamma v_{t-1} + eta g_t
-            theta = theta - v                           # theta_{t+1} = theta_t - v_t
+            z = gamma * state.z + eta_t * g             # z_t = gamma z_{t-1} + eta g_t
+            theta = theta - z                           # theta_{t+1} = theta_t - z_t
         else:
-            v = gamma * state.v + g                     # v_t = gamma v_{t-1} + g_t
-            theta = theta - eta_t * v                   # theta_{t+1} = theta_t - eta v_t
-        return theta, MomentumState(state.t + 1, v)
+            z = gamma * state.z + g                     # z_t = gamma z_{t-1} + g_t
+            theta = theta - eta_t * z                   # theta_{t+1} = theta_t - eta z_t
+        return theta, MomentumState(state.t + 1, z)
 
     return make("momentum", dict(eta=eta, gamma=gamma, form=form), MomentumState,
                 lambda theta: MomentumState(0, np.zeros_like(theta)), step)
@@ -83,24 +83,24 @@ def momentum(eta=0.01, gamma=0.9, form="survey"):
 
 class NAGState(NamedTuple):
     t: int
-    v: Any
+    z: Any
 
 
 def nag(eta=0.01, gamma=0.9, form="survey"):
     r"""Nesterov accelerated gradient (Nesterov 1983; Sutskever et al. 2013; Ruder 2016, section 4.2).
 
     ``form="survey"``: the gradient is taken at the look-ahead point,
-    $v_t = \gamma v_{t-1} + \eta \nabla J(\theta_t - \gamma v_{t-1})$, $\theta_{t+1} = \theta_t - v_t$.
+    $z_t = \gamma z_{t-1} + \eta \nabla J(\theta_t - \gamma z_{t-1})$, $\theta_{t+1} = \theta_t - z_t$.
 
     ``form="pytorch"``: ``torch.optim.SGD(lr=eta, momentum=gamma, nesterov=True)`` stores the
-    look-ahead point itself, $\phi_t = \theta_t - \gamma v_{t-1}$, and a buffer $b_t = v_t / \eta$:
+    look-ahead point itself, $\phi_t = \theta_t - \gamma z_{t-1}$, and a buffer $b_t = z_t / \eta$:
     $b_t = \gamma b_{t-1} + \nabla J(\phi_t)$, $\phi_{t+1} = \phi_t - \eta(\nabla J(\phi_t) + \gamma b_t)$.
-    After the same number of updates, PyTorch's parameter equals the survey form's ``theta - gamma * state.v``.
+    After the same number of updates, PyTorch's parameter equals the survey form's ``theta - gamma * state.z``.
     Both forms produce the same sequence of gradient evaluations; their ``theta`` differ by
-    $\gamma v_t$, which tends to zero as the run converges.
+    $\gamma z_t$, which tends to zero as the run converges.
 
     Symbols: $\eta$ = ``eta`` in [0, inf) (or a schedule), $\gamma$ = ``gamma`` in [0, 1),
-    $v$ = ``state.v`` ($b$ in the PyTorch form). References: ``nesterov1983method``,
+    $z$ = ``state.z`` ($b$ in the PyTorch form). References: ``nesterov1983method``,
     ``sutskever2013importance``. Book: algorithm ``alg-nag`` (chapter 4a).
     """
     learning_rate(eta)
@@ -110,14 +110,14 @@ def nag(eta=0.01, gamma=0.9, form="survey"):
     def step(theta, grad_fn, state):
         eta_t = eta_at(eta, state.t, theta.shape)
         if form == "survey":
-            g = grad_fn(theta - gamma * state.v)        # gradient at the look-ahead point
-            v = gamma * state.v + eta_t * g             # v_t = gamma v_{t-1} + eta grad J(theta - gamma v_{t-1})
-            theta = theta - v                           # theta_{t+1} = theta_t - v_t
+            g = grad_fn(theta - gamma * state.z)        # gradient at the look-ahead point
+            z = gamma * state.z + eta_t * g             # z_t = gamma z_{t-1} + eta grad J(theta - gamma z_{t-1})
+            theta = theta - z                           # theta_{t+1} = theta_t - z_t
         else:
             g = grad_fn(theta)                          # theta is already the look-ahead point
-            v = gamma * state.v + g                     # b_t = gamma b_{t-1} + g
-            theta = theta - eta_t * (g + gamma * v)     # phi_{t+1} = phi_t - eta (g + gamma b_t)
-        return theta, NAGState(state.t + 1, v)
+            z = gamma * state.z + g                     # b_t = gamma b_{t-1} + g
+            theta = theta - eta_t * (g + gamma * z)     # phi_{t+1} = phi_t - eta (g + gamma b_t)
+        return theta, NAGState(state.t + 1, z)
 
     return make("nag", dict(eta=eta, gamma=gamma, form=form), NAGState,
                 lambda theta: NAGState(0, np.zeros_like(theta)), step)
