@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import animation
 
-from ._validate import ArgumentTypeError, describe as _describe, flag, integer, real, real_array
+from ._validate import ArgumentTypeError, choice, describe as _describe, flag, integer, real, real_array
 from .run import describe
 
 PALETTE = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -212,10 +212,21 @@ def animate_paths(objective, paths, frames=60, interval=80, box=None, title=None
     return anim
 
 
-def animation_html(anim):
-    """The animation as self-contained HTML (frames embedded as PNG), for the website."""
+def animation_html(anim, dpi=None, frame_format=None):
+    """The animation as self-contained HTML (every frame embedded), for the website.
+
+    ``dpi`` (default: ``savefig.dpi``) sets the frames' resolution and ``frame_format``
+    (``"png"``, ``"jpeg"``; default: ``animation.frame_format``) their encoding: JPEG frames at
+    100 dpi stay sharp at the page's column width at a fraction of PNG's size.
+    """
     from IPython.display import HTML
-    return HTML(anim.to_jshtml(default_mode="once"))
+    settings = {}
+    if dpi is not None:
+        settings["savefig.dpi"] = real("dpi", dpi, low=10, high=600, array=False)
+    if frame_format is not None:
+        settings["animation.frame_format"] = choice("frame_format", frame_format, ("png", "jpeg"))
+    with plt.rc_context(settings):
+        return HTML(anim.to_jshtml(default_mode="once"))
 
 
 def small_multiples(draw, values, ncols=3, panel_size=(3.6, 3.0), sharey=False, title=None):

@@ -4,6 +4,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 from gdlib import datasets, functions, models, optimizers, plotting, run, schedules, widgets  # noqa: E402
 from gdlib.run import minimize  # noqa: E402
@@ -93,3 +94,32 @@ def test_fit_explorer_redraws_from_the_training_history():
     sliders[0].value = sliders[0].options[0]                        # batch size 1: redraw with SGD
     sliders[1].value = 10 ** sliders[1].max                         # the largest rate diverges: no error
     plt.close("all")
+
+
+def test_animation_html_frames_follow_dpi_and_format():
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+
+    from matplotlib.animation import FuncAnimation
+    fig, ax = plt.subplots(figsize=(2.0, 1.0))
+    line, = ax.plot([0, 1], [0, 1])
+    make = lambda: FuncAnimation(fig, lambda k: (line.set_ydata([0, k]),), frames=2)   # noqa: E731
+    anim = make()                    # matplotlib caches an animation's HTML: a fresh one per call
+
+    def first_frame(html):
+        kind, data = re.search(r'data:image/(\w+);base64,([^"]+)"', html).groups()
+        return kind, base64.b64decode(data.replace("\\\n", ""))          # lines end in a backslash
+
+    kind, jpeg = first_frame(plotting.animation_html(anim, dpi=100, frame_format="jpeg").data)
+    assert kind == "jpeg" and jpeg[:2] == b"\xff\xd8"
+    assert Image.open(io.BytesIO(jpeg)).size == (200, 100)                   # 2 x 1 inches at 100 dpi
+    kind, png = first_frame(plotting.animation_html(make(), dpi=50, frame_format="png").data)
+    assert kind == "png" and Image.open(io.BytesIO(png)).size == (100, 50)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="dpi"):
+        plotting.animation_html(anim, dpi=0)
+    with pytest.raises(ValueError, match="frame_format"):
+        plotting.animation_html(anim, frame_format="gif")
