@@ -10,8 +10,9 @@ same machine load:
 
 * scikit-learn: ``MLPClassifier(hidden_layer_sizes=(64,), batch_size=32, alpha=0, tol=0,
   n_iter_no_change > epochs, ...)``, which runs exactly the epochs asked;
-* gdlib ``train.fit``: what the chapter runs (it also evaluates each mini-batch's loss, the full
-  training loss after every epoch, and checks every gradient);
+* gdlib ``train.fit``: what the chapter runs (one ``value_and_grad`` per update gives the recorded
+  mini-batch loss and the gradient; it also evaluates the full training loss after every epoch
+  and checks every gradient);
 * gdlib ``run.iterate``: the same optimizer and the same mini-batches (``train.minibatches``), one
   ``Sequential.value_and_grad`` per update and nothing else: the cost of training alone.
 
