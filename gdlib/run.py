@@ -52,6 +52,8 @@ class Trajectory(NamedTuple):
     states:    the optimizer's state after every step, stacked (the state NamedTuple with a
                leading axis of length steps + 1, ``init``'s state first), if ``record_state=True``;
                entries after a run diverged are not meaningful
+    state:     the optimizer's state after the last step (always kept: it costs nothing), e.g.
+               Adagrad's accumulated ``G`` after an epoch
     """
     thetas: np.ndarray
     values: Optional[np.ndarray]
@@ -59,6 +61,7 @@ class Trajectory(NamedTuple):
     optimizer: Any
     objective: Any
     states: Any = None
+    state: Any = None
 
     @property
     def final(self):
@@ -381,7 +384,7 @@ def iterate(optimizer, grad_fn, theta0, steps, *, value=None, project=None, reco
     out = _loop(optimizer, _checked(grad_fn), theta, steps, value=value, project=project, record_state=record_state)
     if warn:
         warn_diverged(optimizer.name, out.diverged, "at step", "the path stops there")
-    return Trajectory(out.thetas, out.values, out.diverged, optimizer, None, out.states)
+    return Trajectory(out.thetas, out.values, out.diverged, optimizer, None, out.states, out.state)
 
 
 def minimize(objective, optimizer, theta0, steps, grad_fn=None, warn=True, *, project=None, record_state=False):
@@ -417,7 +420,7 @@ def minimize(objective, optimizer, theta0, steps, grad_fn=None, warn=True, *, pr
     out = _loop(optimizer, grad, theta, steps, value=objective.f, project=project, record_state=record_state)
     if warn:
         warn_diverged(optimizer.name, out.diverged, "at step", "the path stops there")
-    return Trajectory(out.thetas, out.values, out.diverged, optimizer, objective, out.states)
+    return Trajectory(out.thetas, out.values, out.diverged, optimizer, objective, out.states, out.state)
 
 
 def warn_diverged(who, diverged, when, consequence, stacklevel=2):

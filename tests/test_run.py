@@ -86,6 +86,11 @@ def test_recorded_states_follow_the_rule():
     many = minimize(functions.beale, optimizers.adam(eta=np.array([[0.01], [0.1]])), np.ones((2, 2)), 10,
                     record_state=True)
     assert many.states.m.shape == (11, 2, 2)
+    # the final state is kept without recording: G_20 = 20 g^2, equal to the recorded last one
+    plain = iterate(optimizers.adagrad(eta=0.1), lambda th: g + 0 * th, np.zeros(2), 20)
+    assert plain.states is None and plain.state.t == 20
+    np.testing.assert_allclose(plain.state.G, 20 * g ** 2, rtol=1e-15)
+    np.testing.assert_array_equal(plain.state.G, traj.states.G[-1])
 
 
 # --- divergence -------------------------------------------------------------------------------------
