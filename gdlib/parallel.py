@@ -100,19 +100,11 @@ def delay_simulate(h, tau, steps, x0=1.0):
 
 
 def envelope_rate(path, window):
-    r"""The growth rate per step measured on a path: $(\max_{\rm last} |x| / \max_{\rm middle} |x|)^{1/d}$.
-
-    The maxima of $|x_t|$ over the last ``window`` steps and over the ``window`` steps ending at the
-    middle of the path, $d$ steps apart; oscillations cancel when ``window`` covers a period. A
-    path that overflowed counts as growing (rate inf). ``path`` has the step on axis 0.
-    """
-    path = np.abs(np.asarray(path, dtype=float))
+    r"""The growth rate per step of a delayed run: :func:`gdlib.run.envelope_rate` from the middle
+    of the path to its end, with peaks over ``window`` steps (a full period of the oscillation)."""
+    path = np.asarray(path, dtype=float)
     n = path.shape[0]
-    mid = n // 2
-    late, early = path[n - window:].max(axis=0), path[mid - window:mid].max(axis=0)
-    with np.errstate(all="ignore"):
-        rate = (late / early) ** (1.0 / (n - mid))
-    return np.where(np.isfinite(rate), rate, np.inf)
+    return run.envelope_rate(path, n // 2 - 1, n - 1, window)
 
 
 # --- sparse logistic regression, the Hogwild! problem ------------------------------------------

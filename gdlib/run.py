@@ -435,6 +435,28 @@ def warn_diverged(who, diverged, when, consequence, stacklevel=2):
                   f"A smaller learning rate may help.", DivergenceWarning, stacklevel=stacklevel + 1)
 
 
+def envelope_rate(path, t1, t2, width):
+    r"""The rate per step at which $|x_t|$ shrinks (< 1) or grows (> 1) along a path, from step t1 to t2.
+
+    $\big(\text{peak}(t_2) / \text{peak}(t_1)\big)^{1/(t_2 - t_1)}$, where $\text{peak}(t)$ is
+    $\max |x_s|$ over the ``width`` steps $s = t - \text{width} + 1, \dots, t$: peaks rather than
+    single values, so that an oscillation (momentum's, a delayed gradient's) does not hide the
+    envelope when ``width`` covers a period. ``path`` has the step on axis 0 (any other axes are
+    runs or coordinates, each measured separately). A path that overflowed counts as growing
+    (rate inf). Compare with a linear rate's prediction, e.g. $(\sqrt\kappa - 1)/(\sqrt\kappa + 1)$.
+    """
+    path = np.abs(np.asarray(path, dtype=float))
+    t1, t2 = integer("t1", t1, low=0), integer("t2", t2, low=0, high=path.shape[0] - 1)
+    width = integer("width", width, low=1)
+    if not width - 1 <= t1 < t2:
+        raise ValueError(f"need width - 1 <= t1 < t2 (a full window before t1), got t1 = {t1}, t2 = {t2}, "
+                         f"width = {width}")
+    peak = lambda t: path[t - width + 1:t + 1].max(axis=0)           # noqa: E731
+    with np.errstate(all="ignore"):
+        rate = (peak(t2) / peak(t1)) ** (1.0 / (t2 - t1))
+    return np.where(np.isfinite(rate), rate, np.inf)
+
+
 def describe(traj):
     """A one-line summary of a single run for a plot title (growth by 100x counts as diverging)."""
     k = int(np.asarray(traj.diverged).max())

@@ -306,3 +306,18 @@ def test_a_plateau_schedule_outside_fit_stays_at_eta0():
     a = minimize(functions.parabola, optimizers.sgd(eta=plateau), [1.0], 20)
     b = minimize(functions.parabola, optimizers.sgd(eta=0.1), [1.0], 20)
     np.testing.assert_array_equal(a.thetas, b.thetas)
+
+
+def test_envelope_rate_recovers_a_geometric_rate_through_oscillations():
+    t = np.arange(200)[:, None]
+    r = np.array([0.9, 1.02, 0.97])
+    path = r ** t * np.cos(2 * np.pi * t / np.array([2.0, 7.0, 1e9]))       # periods 2 and 7, and none
+    rate = run.envelope_rate(path, 60, 180, width=8)
+    np.testing.assert_allclose(rate, r, rtol=2e-3)
+    assert run.envelope_rate(np.array([[1.0], [np.inf], [np.inf]]), 0, 2, 1)[0] == np.inf
+    with pytest.raises(ValueError, match="t1 < t2"):
+        run.envelope_rate(path, 100, 100, 8)
+    with pytest.raises(ValueError, match="width - 1 <= t1"):
+        run.envelope_rate(path, 3, 100, 8)
+    with pytest.raises(ValueError, match="t2"):
+        run.envelope_rate(path, 10, 200, 8)
