@@ -36,7 +36,12 @@ class Model(Protocol):
     * ``grad(theta, X, y)``: its gradient with respect to ``theta``, shape ``(..., dim)``: the
       mini-batch gradient $\nabla_\theta \frac1b \sum_{i=1}^b \ell(\theta; x_i, y_i)$.
 
-    ``isinstance(model, Model)`` checks that these members exist (not their signatures).
+    Optional, used by :func:`gdlib.train.fit` when present (the networks of :mod:`gdlib.nn` have
+    both): ``value_and_grad(theta, X, y, state=...)`` returning ``(loss, grad, state)`` from one
+    forward and one backward pass, and ``init_state(theta)``, a state such as batch norm's running
+    statistics that training carries along.
+
+    ``isinstance(model, Model)`` checks that the required members exist (not their signatures).
     """
     dim: int
 
