@@ -25,7 +25,7 @@ import io  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 from gdlib import optimizers, plotting, run  # noqa: E402
-from gdlib.race import Race, race_eta, race_runs  # noqa: E402
+from gdlib.race import Race  # noqa: E402
 
 BUDGET_MS = 100.0
 

@@ -9,7 +9,6 @@ The student edition is built with its own one command (``python tools/student_ed
 import json
 import re
 import zipfile
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
